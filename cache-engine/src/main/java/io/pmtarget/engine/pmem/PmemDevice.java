@@ -1,0 +1,53 @@
+package io.pmtarget.engine.pmem;
+
+import java.nio.ByteBuffer;
+
+/**
+ * A byte-addressable persistent region (the cache device), addressed by offset from its start.
+ *
+ * <p>Durability model (the same as x86 + ADR pmem): a plain store ({@link #writeLong}, {@link #writeInt})
+ * is visible at once but durable only after {@link #flush} of its range <em>and</em> a following
+ * {@link #drain}. {@link #writePersistent} copies with non-temporal stores where the implementation
+ * can, so the copied range is durable after the next {@link #drain} without a separate flush.
+ * Only an aligned 8-byte store is power-fail atomic; anything larger may tear at 8-byte granularity.
+ *
+ * <p>Implementations: the mapped file (native CLWB/CLFLUSHOPT/NT-store helper, or the pure-Java msync
+ * fallback) and the crash simulator used by tests. All offsets and lengths are in bytes.
+ */
+public interface PmemDevice extends AutoCloseable {
+
+    /** Size of the region in bytes. */
+    long sizeBytes();
+
+    /** How durability is obtained, for the log line at open and the status (e.g. "native-clwb+map_sync"). */
+    String mode();
+
+    long readLong(long offset);
+
+    int readInt(long offset);
+
+    /** Copies {@code dst.remaining()} bytes starting at {@code offset} into {@code dst}, advancing its position. */
+    void read(long offset, ByteBuffer dst);
+
+    /** Plain aligned 8-byte store; durable after flush + drain. {@code offset} must be 8-byte aligned. */
+    void writeLong(long offset, long value);
+
+    /** Plain aligned 4-byte store; durable after flush + drain. */
+    void writeInt(long offset, int value);
+
+    /**
+     * Copies {@code src.remaining()} bytes to {@code offset}, advancing {@code src}'s position; the range is
+     * durable after the next {@link #drain} (no separate flush needed).
+     */
+    void writePersistent(long offset, ByteBuffer src);
+
+    /** Starts writing back {@code [offset, offset + lengthBytes)} to the persistence domain. */
+    void flush(long offset, long lengthBytes);
+
+    /** Store fence: every earlier flush and persistent write is durable when this returns. */
+    void drain();
+
+    /** Unmaps the region; further calls are programmer errors. Does not imply a drain. */
+    @Override
+    void close();
+}

@@ -1,0 +1,60 @@
+package io.pmtarget.engine.volume;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * A cache-engine volume: a backing device fronted by a persistent-memory write cache with
+ * dm-writecache semantics. This is the whole API the SCSI layer uses.
+ *
+ * <p>Offsets and lengths are in bytes of the volume's address space (the backing device after
+ * {@code start_sector}); both must be multiples of {@link #blockSizeBytes()}, else
+ * {@link IllegalArgumentException}. Ranges past {@link #sizeBytes()} are also an
+ * {@link IllegalArgumentException}: the SCSI layer checks LBA ranges before calling.
+ *
+ * <p>Durability: {@code write} returns once the data is in the cache device (not yet committed);
+ * a write with {@code fua} returns once it is committed; {@link #flush()} commits everything whose
+ * write returned before flush was called. Committed data survives a crash.
+ *
+ * <p>All methods are thread-safe and may block (cache full, backing-device reads, commits); callers
+ * must not call them from a network event loop.
+ */
+public interface Volume extends AutoCloseable {
+
+    String name();
+
+    /** Cache block size in bytes (512..4096, power of two). */
+    int blockSizeBytes();
+
+    /** Usable size in bytes, a multiple of {@link #blockSizeBytes()}. */
+    long sizeBytes();
+
+    /** True when recovery found corruption or the volume was opened read-only; writes then fail. */
+    boolean readOnly();
+
+    /** Reads {@code dst.remaining()} bytes at {@code offsetBytes}: the newest data, cached or not. */
+    void read(long offsetBytes, ByteBuffer dst) throws IOException;
+
+    /** Writes {@code src.remaining()} bytes at {@code offsetBytes}; with {@code fua}, committed on return. */
+    void write(long offsetBytes, ByteBuffer src, boolean fua) throws IOException;
+
+    /** Commits every write that completed before this call (SCSI SYNCHRONIZE CACHE). Group-committed. */
+    void flush() throws IOException;
+
+    /** Drops cached data in the range, commits, then discards the range on the backing device. */
+    void discard(long offsetBytes, long lengthBytes) throws IOException;
+
+    /** A snapshot of state and counters. */
+    VolumeStatus status();
+
+    /** dm-writecache messages: {@code flush}, {@code flush_on_suspend}, {@code cleaner}. */
+    void message(String message) throws IOException;
+
+    /** Commits what is cached and stops writeback; with {@code drain}, first writes everything back. */
+    void close(boolean drain) throws IOException;
+
+    @Override
+    default void close() throws IOException {
+        close(false);
+    }
+}
