@@ -17,7 +17,7 @@ import java.util.Map;
  * push is checked before anything is kept.
  */
 public final class TextCodec {
-    /** RFC 7143 6.1: a standard-label begins with a capital letter and has at most 63 characters. */
+    /** RFC 7143 6.1: a key name has at most 63 characters. */
     public static final int KEY_LENGTH_BYTES_MAX = 63;
     /** RFC 7143 6.1: values are at most 255 bytes unless the key's definition says otherwise. */
     public static final int VALUE_LENGTH_BYTES_MAX = 255;
@@ -101,7 +101,7 @@ public final class TextCodec {
                 ? LARGE_VALUE_LENGTH_BYTES_MAX : VALUE_LENGTH_BYTES_MAX;
     }
 
-    /** RFC 7143 6.1: letters, digits, '.', '-', '+', '@', '_'; first a capital; at most 63. */
+    /** RFC 7143 6.1: letters, digits, '.', '-', '+', '@', '_' (and '#' of X# keys); first a letter; at most 63. */
     static void checkKey(String key) throws TextFormatException {
         if (key.isEmpty()) {
             throw new TextFormatException("empty key name");
@@ -110,9 +110,11 @@ public final class TextCodec {
             throw new TextFormatException("key name of " + key.length() + " characters exceeds "
                     + KEY_LENGTH_BYTES_MAX + ": " + key.substring(0, 32) + "...");
         }
+        // RFC 7143 6.1 asks for a capital first letter, but RFC 7144 defines iSCSIProtocolLevel:
+        // accept any letter so that key gets its NotUnderstood answer instead of a failed login.
         char first = key.charAt(0);
-        if (first < 'A' || first > 'Z') {
-            throw new TextFormatException("key name does not begin with a capital letter: " + key);
+        if ((first < 'A' || first > 'Z') && (first < 'a' || first > 'z')) {
+            throw new TextFormatException("key name does not begin with a letter: " + key);
         }
         for (int i = 0; i < key.length(); i++) {
             char c = key.charAt(i);
