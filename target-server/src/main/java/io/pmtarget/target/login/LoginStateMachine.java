@@ -197,7 +197,7 @@ public final class LoginStateMachine {
             }
         } else {
             auth = directory.discoveryAuth();
-            limits = NegotiationLimits.DEFAULTS;
+            limits = directory.discoveryLimits();
         }
         if (r.tsih() != 0 && !registry.sessionExists(sessionKey(), r.tsih())) {
             throw new LoginException(LoginStatus.SESSION_DOES_NOT_EXIST, "TSIH " + r.tsih()

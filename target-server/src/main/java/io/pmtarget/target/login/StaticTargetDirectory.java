@@ -12,9 +12,16 @@ public final class StaticTargetDirectory implements TargetDirectory {
     private final List<TargetPolicy> targets;
     private final AuthPolicy discoveryAuth;
     private final boolean discoveryEnabled;
+    private final NegotiationLimits discoveryLimits;
 
     public StaticTargetDirectory(List<TargetPolicy> targets, AuthPolicy discoveryAuth,
             boolean discoveryEnabled) {
+        this(targets, discoveryAuth, discoveryEnabled, NegotiationLimits.DEFAULTS);
+    }
+
+    public StaticTargetDirectory(List<TargetPolicy> targets, AuthPolicy discoveryAuth,
+            boolean discoveryEnabled, NegotiationLimits discoveryLimits) {
+        this.discoveryLimits = Objects.requireNonNull(discoveryLimits, "discoveryLimits");
         this.targets = List.copyOf(targets);
         this.discoveryAuth = Objects.requireNonNull(discoveryAuth, "discoveryAuth");
         this.discoveryEnabled = discoveryEnabled;
@@ -41,6 +48,11 @@ public final class StaticTargetDirectory implements TargetDirectory {
     @Override
     public AuthPolicy discoveryAuth() {
         return discoveryAuth;
+    }
+
+    @Override
+    public NegotiationLimits discoveryLimits() {
+        return discoveryLimits;
     }
 
     @Override

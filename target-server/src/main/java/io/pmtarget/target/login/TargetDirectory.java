@@ -34,6 +34,11 @@ public interface TargetDirectory {
     /** Authentication for discovery sessions. */
     AuthPolicy discoveryAuth();
 
+    /** Negotiation limits for discovery sessions (digests, MaxRecvDataSegmentLength). */
+    default NegotiationLimits discoveryLimits() {
+        return NegotiationLimits.DEFAULTS;
+    }
+
     /** False refuses SessionType=Discovery with 0x0209. */
     default boolean discoveryEnabled() {
         return true;
