@@ -446,6 +446,26 @@ class LoginStateMachineTest {
     }
 
     @Test
+    void discoveryUsesTheDirectorysAuthPolicy() throws Exception {
+        TargetPolicy t = LoginFixture.target(TARGET, AuthPolicy.NONE, NegotiationLimits.DEFAULTS);
+        StaticTargetDirectory d = new StaticTargetDirectory(List.of(t), AuthPolicy.chapRequired(CHAP, null), true);
+        assertStatus(LoginStatus.AUTHENTICATION_FAILURE, LoginFixture.machine(d, registry).onLoginRequest(
+                request(0, 1, true, "InitiatorName=" + INITIATOR, "SessionType=Discovery", "AuthMethod=None")));
+        // CHAP, then straight from the security stage to full feature phase (NSG=3).
+        LoginStateMachine m = LoginFixture.machine(d, registry);
+        m.onLoginRequest(request(0, 3, true, "InitiatorName=" + INITIATOR, "SessionType=Discovery",
+                "AuthMethod=CHAP"));
+        Map<String, String> c = keys(m.onLoginRequest(request(0, 3, false, "CHAP_A=5")));
+        LoginResult r = m.onLoginRequest(request(0, 3, true, "CHAP_N=alice",
+                "CHAP_R=" + LoginFixture.chapResponse(c.get("CHAP_I"), CHAP.secret(), c.get("CHAP_C"))));
+        assertEquals(LoginResult.Outcome.FULL_FEATURE, r.outcome());
+        assertEquals(0, r.response().csg());
+        assertEquals(3, r.response().nsg());
+        assertTrue(r.session().chapAuthenticated());
+        assertEquals("262144", keys(r).get("MaxRecvDataSegmentLength"), "declared before full feature");
+    }
+
+    @Test
     void failureResponseEchoesRequestFields() {
         LoginResult r = machine(AuthPolicy.NONE).onLoginRequest(request(0, 1, true, "TargetName=" + TARGET));
         LoginResponse resp = r.response();
