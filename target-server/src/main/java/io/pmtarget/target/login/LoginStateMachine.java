@@ -92,6 +92,11 @@ public final class LoginStateMachine {
                     : operationalStage(request, keys, response);
         } catch (LoginException e) {
             return fail(request, e);
+        } catch (RuntimeException e) {
+            // A bug here or in a directory/registry implementation: answer "target error" so the
+            // initiator is not left waiting, log the stack loudly, and end this login.
+            LOG.error("login of {}: internal error", initiatorName, e);
+            return fail(request, new LoginException(LoginStatus.TARGET_ERROR, e.toString()));
         }
     }
 

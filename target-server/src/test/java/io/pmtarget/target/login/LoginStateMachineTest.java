@@ -466,6 +466,29 @@ class LoginStateMachineTest {
     }
 
     @Test
+    void registryBugBecomesTargetError() {
+        SessionRegistry broken = new SessionRegistry() {
+            @Override
+            public boolean sessionExists(SessionKey key, int tsih) {
+                return false;
+            }
+
+            @Override
+            public Admission admitLeading(SessionKey key, int cid) {
+                throw new IllegalStateException("registry bug");
+            }
+
+            @Override
+            public Admission admitConnection(SessionKey key, int tsih, int cid, int maxConnections) {
+                throw new IllegalStateException("registry bug");
+            }
+        };
+        LoginStateMachine m = LoginFixture.machine(directory(AuthPolicy.NONE, NegotiationLimits.DEFAULTS), broken);
+        assertStatus(LoginStatus.TARGET_ERROR, m.onLoginRequest(request(1, 3, true, identity())));
+        assertThrows(IllegalStateException.class, () -> m.onLoginRequest(request(1, 3, true, identity())));
+    }
+
+    @Test
     void failureResponseEchoesRequestFields() {
         LoginResult r = machine(AuthPolicy.NONE).onLoginRequest(request(0, 1, true, "TargetName=" + TARGET));
         LoginResponse resp = r.response();
