@@ -252,4 +252,26 @@ class DataTransferTest {
         assertEquals(0, h.handler.bufferedDataOutBytes());
         assertFalse(h.channel.finishAndReleaseAll());
     }
+
+    @Test
+    void dataInIsWrittenAtMostOutboundPdusPerTurnMaxPerEventLoopTurn() {
+        SessionHarness h = new SessionHarness(SessionHarness.params(8192, 262144, 65536, true, true, 1),
+                new SessionLimits(64, 4, 1 << 20, 16, 0, 5000, 4));
+        h.target.answer = null;
+        h.send(h.read(0x30, 65536));
+        assertTrue(h.out().isEmpty());
+        h.target.complete(0, new ScsiResponse(0, null, Unpooled.directBuffer().writeBytes(pattern(65536, 1))));
+        List<Pdu> firstTurn = new java.util.ArrayList<>();
+        for (Object o; (o = h.channel.readOutbound()) != null; ) {
+            firstTurn.add((Pdu) o);
+        }
+        assertEquals(4, firstTurn.size(), "one turn writes at most 4 PDUs");
+        List<Pdu> secondTurn = h.out(); // runs the continuation scheduled on the loop
+        assertEquals(4, secondTurn.size());
+        assertTrue(secondTurn.get(3).statusFlag());
+        assertEquals(7, secondTurn.get(3).dataSn());
+        SessionHarness.releaseAll(firstTurn);
+        SessionHarness.releaseAll(secondTurn);
+        assertFalse(h.channel.finishAndReleaseAll());
+    }
 }
