@@ -1,0 +1,124 @@
+package io.pmtarget.engine.pmem;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Factory behaviour: file creation, size rules, persistence names, mapping fallback. */
+class PmemDevicesTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void createsMissingFileAtRequestedSize() throws IOException {
+        Path f = dir.resolve("new.pmem");
+        try (PmemDevice d = PmemDevices.open(f, 1 << 20, "java")) {
+            assertEquals(1 << 20, d.sizeBytes());
+            assertEquals("java-msync", d.mode());
+        }
+        assertEquals(1 << 20, Files.size(f));
+    }
+
+    @Test
+    void sizeMustBeWholePagesAndIsNeverChanged() throws IOException {
+        Path f = dir.resolve("odd.pmem");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PmemDevices.open(f, 12345, "java"));
+        assertTrue(e.getMessage().contains("12345"), e.getMessage());
+        assertFalse(Files.exists(f));
+        Files.write(f, new byte[12345]);
+        e = assertThrows(IllegalArgumentException.class, () -> PmemDevices.open(f, 0, "java"));
+        assertTrue(e.getMessage().contains("12345"), e.getMessage());
+        assertEquals(12345, Files.size(f));
+    }
+
+    @Test
+    void zeroSizeUsesExistingFileSize() throws IOException {
+        Path f = dir.resolve("existing.pmem");
+        Files.write(f, new byte[8192]);
+        try (PmemDevice d = PmemDevices.open(f, 0, "java")) {
+            assertEquals(8192, d.sizeBytes());
+        }
+    }
+
+    @Test
+    void zeroSizeWithMissingFileIsAnError() {
+        Path f = dir.resolve("missing.pmem");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PmemDevices.open(f, 0, "java"));
+        assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
+        assertFalse(Files.exists(f));
+    }
+
+    @Test
+    void sizeMismatchNamesBothSizes() throws IOException {
+        Path f = dir.resolve("mismatch.pmem");
+        Files.write(f, new byte[4096]);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> PmemDevices.open(f, 8192, "java"));
+        assertTrue(e.getMessage().contains("4096") && e.getMessage().contains("8192"), e.getMessage());
+        assertEquals(4096, Files.size(f), "a mismatched file must not be resized");
+    }
+
+    @Test
+    void badArgumentsAreRejected() throws IOException {
+        Path f = dir.resolve("bad.pmem");
+        assertThrows(IllegalArgumentException.class, () -> PmemDevices.open(f, -1, "java"));
+        assertThrows(IllegalArgumentException.class, () -> PmemDevices.open(f, 4096, "fast"));
+        assertThrows(IllegalArgumentException.class, () -> PmemDevices.open(f, 4096, null));
+        Files.createDirectory(dir.resolve("adir"));
+        assertThrows(IllegalArgumentException.class, () -> PmemDevices.open(dir.resolve("adir"), 0, "java"));
+        Files.write(dir.resolve("empty"), new byte[0]);
+        assertThrows(IllegalArgumentException.class, () -> PmemDevices.open(dir.resolve("empty"), 0, "java"));
+    }
+
+    @Test
+    void autoPicksNativeExactlyWhenItLoads() {
+        Path f = dir.resolve("auto.pmem");
+        try (PmemDevice d = PmemDevices.open(f, 4096, "auto")) {
+            if (NativeExpectation.nativeLoads()) {
+                assertTrue(d.mode().startsWith("native-"), d.mode());
+            } else {
+                assertTrue(d.mode().startsWith("java-msync"), d.mode());
+            }
+        }
+    }
+
+    @Test
+    void nativeFailsClearlyOrOpensNative() {
+        Path f = dir.resolve("native.pmem");
+        if (NativeExpectation.nativeLoads()) {
+            try (PmemDevice d = PmemDevices.open(f, 4096, "NATIVE")) {
+                assertTrue(d.mode().matches("native-(clwb|clflushopt|clflush)"), d.mode());
+            }
+        } else {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> PmemDevices.open(f, 4096, "native"));
+            assertTrue(e.getMessage().contains("did not load"), e.getMessage());
+        }
+    }
+
+    /** tmpfs refuses MAP_SYNC (EOPNOTSUPP): the Chronicle mapping must take over and the mode must say so. */
+    @Test
+    void syncMappingFallsBackOnTmpfsAndTmp() throws IOException {
+        for (Path parent : new Path[] {Path.of("/dev/shm"), dir}) {
+            Path f = parent.resolve("sync-" + ProcessHandle.current().pid() + ".pmem");
+            Files.deleteIfExists(f);
+            try (PmemDevice d = PmemDevices.open(f, 65536, "auto")) {
+                assertFalse(d.mode().contains("map_sync"), "tmpfs/tmp files are not DAX: " + d.mode());
+                d.writePersistent(0, ByteBuffer.wrap(new byte[] {1, 2, 3}));
+                d.drain();
+                assertEquals(0x030201, d.readInt(0));
+            } finally {
+                Files.deleteIfExists(f);
+            }
+        }
+    }
+}
