@@ -5,7 +5,7 @@ import java.nio.file.Path;
 
 /**
  * Child process of {@link KillNineTest}: writes a known pattern through every durable path, drains, prints
- * {@link #READY} and then waits to be killed with SIGKILL (no shutdown hook, no close, no unmap).
+ * {@link #READY} and then waits (until stdin closes) to be killed with SIGKILL (no shutdown hook, no close, no unmap).
  */
 public final class CrashChild {
 
@@ -27,7 +27,7 @@ public final class CrashChild {
         return b;
     }
 
-    public static void main(String[] args) throws InterruptedException {
+    public static void main(String[] args) throws java.io.IOException {
         PmemDevice d = PmemDevices.open(Path.of(args[0]), 0, args[1]);
         ByteBuffer direct = ByteBuffer.allocateDirect(BLOCK_BYTES);
         direct.put(block()).flip();
@@ -38,6 +38,10 @@ public final class CrashChild {
         d.persistLong(PERSIST_WORD_OFFSET, ~WORD);
         System.out.println(READY + " " + d.mode());
         System.out.flush();
-        Thread.sleep(60_000); // bounded: the parent kills us long before this
+        // Block until the parent kills us; if the parent dies first, its end of the pipe closes and we exit.
+        while (System.in.read() >= 0) {
+            // discard
+        }
+        System.exit(3);
     }
 }
