@@ -2,6 +2,8 @@ package io.pmtarget.engine.pmem;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -89,6 +91,42 @@ final class NativePmem {
             case FLUSH_CLFLUSHOPT -> flushInstruction = "clflushopt";
             case FLUSH_CLFLUSH -> flushInstruction = "clflush";
             default -> throw new IllegalStateException("native init returned unknown flush code " + code);
+        }
+        selfTest();
+    }
+
+    /**
+     * JNI links each method lazily at its first call, so a library missing an entry point would load fine and
+     * fail later in the I/O path. Call every entry point once on a scratch buffer and check the bytes.
+     */
+    private static void selfTest() {
+        int lengthBytes = 100; // unaligned head and tail plus one 64-byte non-temporal block
+        ByteBuffer scratch = ByteBuffer.allocateDirect(2 * lengthBytes).order(ByteOrder.nativeOrder());
+        ByteBuffer source = ByteBuffer.allocateDirect(lengthBytes);
+        byte[] array = new byte[lengthBytes];
+        for (int i = 0; i < lengthBytes; i++) {
+            source.put(i, (byte) (i + 1));
+            array[i] = (byte) (255 - i);
+        }
+        long dst = UnsafeAccess.addressAtPosition(scratch);
+        copyPersistent(dst + 3, UnsafeAccess.addressAtPosition(source), lengthBytes);
+        // Disjoint ranges: [3, 103) direct, [105, 185) array, [192, 200) the persisted word.
+        copyPersistentFromArray(dst + lengthBytes + 5, array, 0, lengthBytes - 20);
+        persistLong(dst + 2L * lengthBytes - 8, 0x0123456789ABCDEFL);
+        flush(dst, 2L * lengthBytes);
+        drain();
+        for (int i = 0; i < lengthBytes; i++) {
+            check(scratch.get(3 + i) == (byte) (i + 1), "copyPersistent byte " + i);
+        }
+        for (int i = 0; i < lengthBytes - 20; i++) {
+            check(scratch.get(lengthBytes + 5 + i) == (byte) (255 - i), "copyPersistentFromArray byte " + i);
+        }
+        check(scratch.getLong(2 * lengthBytes - 8) == 0x0123456789ABCDEFL, "persistLong");
+    }
+
+    private static void check(boolean ok, String what) {
+        if (!ok) {
+            throw new IllegalStateException("native pmem helper self-test failed: " + what);
         }
     }
 
