@@ -72,7 +72,7 @@ final class PmemMapping implements AutoCloseable {
     }
 
     /** Returns the synchronous mapping, or null when the file (or its size) does not allow one. */
-    private static MappedByteBuffer trySyncMap(Path file, long sizeBytes) {
+    static MappedByteBuffer trySyncMap(Path file, long sizeBytes) {
         if (sizeBytes > Integer.MAX_VALUE) {
             return null;
         }

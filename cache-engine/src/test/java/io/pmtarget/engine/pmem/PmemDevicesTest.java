@@ -150,4 +150,22 @@ class PmemDevicesTest {
             assertEquals(-2L, d.readLong(sizeBytes - 8));
         }
     }
+
+    /** The premise of the fallback: the kernel refuses MAP_SYNC on tmpfs, and trySyncMap turns that into null. */
+    @Test
+    void syncMapIsRefusedOnTmpfs() throws IOException {
+        Path f = Path.of("/dev/shm", "syncmap-" + ProcessHandle.current().pid() + ".pmem");
+        try {
+            Files.write(f, new byte[4096]);
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f,
+                    java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+                Exception e = assertThrows(Exception.class,
+                        () -> ch.map(jdk.nio.mapmode.ExtendedMapMode.READ_WRITE_SYNC, 0, 4096));
+                assertTrue(e instanceof IOException || e instanceof UnsupportedOperationException, e.toString());
+            }
+            assertEquals(null, PmemMapping.trySyncMap(f, 4096));
+        } finally {
+            Files.deleteIfExists(f);
+        }
+    }
 }
