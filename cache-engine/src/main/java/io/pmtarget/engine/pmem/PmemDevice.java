@@ -47,6 +47,16 @@ public interface PmemDevice extends AutoCloseable {
     /** Store fence: every earlier flush and persistent write is durable when this returns. */
     void drain();
 
+    /**
+     * Aligned 8-byte store that is durable when this returns (store, flush of its line, drain). The mapped
+     * implementation does it in one native call; this default is the same sequence through the interface.
+     */
+    default void persistLong(long offset, long value) {
+        writeLong(offset, value);
+        flush(offset, Long.BYTES);
+        drain();
+    }
+
     /** Unmaps the region; further calls are programmer errors. Does not imply a drain. */
     @Override
     void close();

@@ -1,0 +1,165 @@
+/*
+ * JNI helper for io.pmtarget.engine.pmem.NativePmem: cache-line write-back, store fence and non-temporal
+ * copies for a memory-mapped persistent-memory region (x86-64 only).
+ *
+ * Built by the Maven profile "native-gcc" with plain `gcc -O2`: the cache-line instructions are written as
+ * inline assembly (the assembler knows them whatever -march says) and the streaming stores are SSE2, which
+ * every x86-64 CPU has, so no target attributes or -m flags are needed.
+ *
+ * The Java side bounds-checks every address and length before calling in; nothing here validates them.
+ */
+#include <jni.h>
+#include <cpuid.h>
+#include <emmintrin.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "io_pmtarget_engine_pmem_NativePmem.h"
+
+#define CACHE_LINE_BYTES 64u
+#define NT_ALIGN_BYTES 16u
+
+/* CPUID leaf 7 sub-leaf 0, EBX: CLFLUSHOPT is bit 23, CLWB bit 24 (Intel SDM vol. 2A, CPUID). */
+#define CPUID7_EBX_CLFLUSHOPT (1u << 23)
+#define CPUID7_EBX_CLWB (1u << 24)
+
+static int flush_kind = io_pmtarget_engine_pmem_NativePmem_FLUSH_CLFLUSH;
+
+static inline void clwb_line(char *p) {
+    __asm__ volatile("clwb %0" : "+m"(*(volatile char *)p));
+}
+
+static inline void clflushopt_line(char *p) {
+    __asm__ volatile("clflushopt %0" : "+m"(*(volatile char *)p));
+}
+
+static inline void clflush_line(char *p) {
+    __asm__ volatile("clflush %0" : "+m"(*(volatile char *)p));
+}
+
+/* Writes back every cache line that [addr, addr + len) touches. No fence: drain() provides it. */
+static void flush_range(char *addr, size_t len) {
+    if (len == 0) {
+        return;
+    }
+    uintptr_t line = (uintptr_t)addr & ~(uintptr_t)(CACHE_LINE_BYTES - 1);
+    uintptr_t end = (uintptr_t)addr + len;
+    switch (flush_kind) {
+    case io_pmtarget_engine_pmem_NativePmem_FLUSH_CLWB:
+        for (; line < end; line += CACHE_LINE_BYTES) {
+            clwb_line((char *)line);
+        }
+        break;
+    case io_pmtarget_engine_pmem_NativePmem_FLUSH_CLFLUSHOPT:
+        for (; line < end; line += CACHE_LINE_BYTES) {
+            clflushopt_line((char *)line);
+        }
+        break;
+    default:
+        for (; line < end; line += CACHE_LINE_BYTES) {
+            clflush_line((char *)line);
+        }
+        break;
+    }
+}
+
+/*
+ * Copies with non-temporal (streaming) stores, which bypass the cache, so the data needs no flush, only the
+ * SFENCE of the next drain. The unaligned head (to a 16-byte boundary) and the tail (< 16 bytes) are stored
+ * plainly and their lines written back, so the whole range is durable after the fence either way.
+ */
+static void copy_nt(char *dst, const char *src, size_t len) {
+    size_t head = (size_t)(-(uintptr_t)dst & (NT_ALIGN_BYTES - 1));
+    if (head > len) {
+        head = len;
+    }
+    if (head != 0) {
+        memcpy(dst, src, head);
+        flush_range(dst, head);
+        dst += head;
+        src += head;
+        len -= head;
+    }
+    for (; len >= 4 * NT_ALIGN_BYTES; len -= 4 * NT_ALIGN_BYTES) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)src);
+        __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(src + 16));
+        __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(src + 32));
+        __m128i d = _mm_loadu_si128((const __m128i *)(const void *)(src + 48));
+        _mm_stream_si128((__m128i *)(void *)dst, a);
+        _mm_stream_si128((__m128i *)(void *)(dst + 16), b);
+        _mm_stream_si128((__m128i *)(void *)(dst + 32), c);
+        _mm_stream_si128((__m128i *)(void *)(dst + 48), d);
+        dst += 4 * NT_ALIGN_BYTES;
+        src += 4 * NT_ALIGN_BYTES;
+    }
+    for (; len >= NT_ALIGN_BYTES; len -= NT_ALIGN_BYTES) {
+        _mm_stream_si128((__m128i *)(void *)dst, _mm_loadu_si128((const __m128i *)(const void *)src));
+        dst += NT_ALIGN_BYTES;
+        src += NT_ALIGN_BYTES;
+    }
+    if (len != 0) {
+        memcpy(dst, src, len);
+        flush_range(dst, len);
+    }
+}
+
+JNIEXPORT jint JNICALL Java_io_pmtarget_engine_pmem_NativePmem_nativeInit(JNIEnv *env, jclass cls) {
+    (void)env;
+    (void)cls;
+    unsigned int eax, ebx, ecx, edx;
+    int kind = io_pmtarget_engine_pmem_NativePmem_FLUSH_CLFLUSH;
+    if (__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) {
+        if (ebx & CPUID7_EBX_CLWB) {
+            kind = io_pmtarget_engine_pmem_NativePmem_FLUSH_CLWB;
+        } else if (ebx & CPUID7_EBX_CLFLUSHOPT) {
+            kind = io_pmtarget_engine_pmem_NativePmem_FLUSH_CLFLUSHOPT;
+        }
+    }
+    flush_kind = kind;
+    return kind;
+}
+
+JNIEXPORT void JNICALL Java_io_pmtarget_engine_pmem_NativePmem_copyPersistent(JNIEnv *env, jclass cls,
+        jlong dst_address, jlong src_address, jlong length_bytes) {
+    (void)env;
+    (void)cls;
+    copy_nt((char *)(uintptr_t)dst_address, (const char *)(uintptr_t)src_address, (size_t)length_bytes);
+}
+
+/*
+ * Heap arrays: pinned with GetPrimitiveArrayCritical for the duration of the copy (no allocation, no Java
+ * calls inside), so a heap block also gets non-temporal stores instead of a cached copy plus flush.
+ */
+JNIEXPORT void JNICALL Java_io_pmtarget_engine_pmem_NativePmem_copyPersistentFromArray(JNIEnv *env, jclass cls,
+        jlong dst_address, jbyteArray src, jint src_offset, jint length_bytes) {
+    (void)cls;
+    char *array = (char *)(*env)->GetPrimitiveArrayCritical(env, src, NULL);
+    if (array == NULL) {
+        return; /* OutOfMemoryError is pending; the Java caller sees it */
+    }
+    copy_nt((char *)(uintptr_t)dst_address, array + src_offset, (size_t)length_bytes);
+    (*env)->ReleasePrimitiveArrayCritical(env, src, array, JNI_ABORT);
+}
+
+JNIEXPORT void JNICALL Java_io_pmtarget_engine_pmem_NativePmem_flush(JNIEnv *env, jclass cls,
+        jlong address, jlong length_bytes) {
+    (void)env;
+    (void)cls;
+    flush_range((char *)(uintptr_t)address, (size_t)length_bytes);
+}
+
+JNIEXPORT void JNICALL Java_io_pmtarget_engine_pmem_NativePmem_drain(JNIEnv *env, jclass cls) {
+    (void)env;
+    (void)cls;
+    _mm_sfence();
+}
+
+JNIEXPORT void JNICALL Java_io_pmtarget_engine_pmem_NativePmem_persistLong(JNIEnv *env, jclass cls,
+        jlong address, jlong value) {
+    (void)env;
+    (void)cls;
+    /* An aligned 8-byte store is a single access, so it is power-fail atomic once written back. */
+    *(volatile int64_t *)(uintptr_t)address = (int64_t)value;
+    flush_range((char *)(uintptr_t)address, sizeof(int64_t));
+    _mm_sfence();
+}
