@@ -9,8 +9,11 @@
  *   read:  READ(10) in chunks, LUN -> stdout.
  *
  * Usage: iscsi-pattern write|read [-i initiator-iqn] [-H] <iscsi-url> <lba> <blocks>
- *   -H   request HeaderDigest=CRC32C
- * Exit: 0 ok, 1 usage, 2 login failed, 3 SCSI command failed, 4 short stdin/stdout error.
+ *   -H   require HeaderDigest=CRC32C: offer only CRC32C and fail (exit 5) unless the target's
+ *        login reply says HeaderDigest=CRC32C. libiscsi itself accepts a "None" answer, so
+ *        without this check a digest test would pass against a target that never digests.
+ * Exit: 0 ok, 1 usage, 2 login failed, 3 SCSI command failed, 4 short stdin/stdout error,
+ *       5 header digest not negotiated.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +25,18 @@
 
 /* 64 KiB per command: below every MaxBurstLength default (RFC 7143 13.14: 256 KiB). */
 #define CHUNK_BYTES_MAX (64 * 1024)
+
+/* libiscsi logs each login reply key at level 6 ("TargetLoginReply: Key=Value [...]"). */
+#define LOGIN_KEY_LOG_LEVEL 6
+static int header_digest_accepted;
+
+static void watch_login_keys(int level, const char *message)
+{
+	(void)level;
+	if (strstr(message, "TargetLoginReply: HeaderDigest=CRC32C") != NULL) {
+		header_digest_accepted = 1;
+	}
+}
 
 static int fail_task(struct iscsi_context *iscsi, struct scsi_task *task, const char *what)
 {
@@ -149,6 +164,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	iscsi_set_session_type(iscsi, ISCSI_SESSION_NORMAL);
+	if (header_digest) {
+		iscsi_set_log_level(iscsi, LOGIN_KEY_LOG_LEVEL);
+		iscsi_set_log_fn(iscsi, watch_login_keys);
+	}
 	iscsi_set_header_digest(iscsi, header_digest ? ISCSI_HEADER_DIGEST_CRC32C
 						     : ISCSI_HEADER_DIGEST_NONE);
 	iscsi_set_targetname(iscsi, url->target);
@@ -161,6 +180,11 @@ int main(int argc, char **argv)
 	if (iscsi_full_connect_sync(iscsi, url->portal, url->lun) != 0) {
 		fprintf(stderr, "iscsi-pattern: login failed: %s\n", iscsi_get_error(iscsi));
 		return 2;
+	}
+	if (header_digest && !header_digest_accepted) {
+		fprintf(stderr, "iscsi-pattern: target did not answer HeaderDigest=CRC32C\n");
+		iscsi_logout_sync(iscsi);
+		return 5;
 	}
 	uint32_t block_bytes = 0;
 	int rc = block_length(iscsi, url->lun, &block_bytes);

@@ -1,5 +1,6 @@
 package io.pmtarget.it.libiscsi;
 
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -68,7 +69,9 @@ class DataRoundTripIT {
                 Exec.Result w = IscsiPatternTool.write(t.url(), INITIATOR, headerDigest, e[0], e[1], data, IO_TIMEOUT);
                 assertTrue(w.ok(), "write failed, seed " + seed + ": " + w.describe());
             }
+            long pidBefore = t.pid();
             t.restart();
+            assertNotEquals(pidBefore, t.pid(), "restart must start a new process");
             for (long[] e : extents) {
                 Path back = dir.resolve("r-" + e[0] + ".bin");
                 Exec.Result r = IscsiPatternTool.read(t.url(), INITIATOR, headerDigest, e[0], e[1], back, IO_TIMEOUT);
