@@ -21,10 +21,12 @@ public final class ConformanceReport {
     }
 
     public static String countsLine(ConformanceRunner.Run run) {
-        return String.format("%s: %d tests, %d passed, %d failed, %d skipped, %d not run, %.1f s",
+        return String.format("%s: %d tests, %d passed, %d failed, %d skipped, %d not run, %.1f s wall, "
+                        + "%.2f s target CPU",
                 run.target(), run.outcomes().size(), run.count(TestOutcome.Result.PASSED),
                 run.count(TestOutcome.Result.FAILED), run.count(TestOutcome.Result.SKIPPED),
-                run.count(TestOutcome.Result.NOT_RUN), run.elapsed().toMillis() / 1000.0);
+                run.count(TestOutcome.Result.NOT_RUN), run.elapsed().toMillis() / 1000.0,
+                run.targetCpu().toMillis() / 1000.0);
     }
 
     static String markdown(ConformanceRunner.Run run) {

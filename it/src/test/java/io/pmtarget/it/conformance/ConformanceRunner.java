@@ -38,8 +38,9 @@ public final class ConformanceRunner {
         }
     }
 
-    /** All outcomes of one target, plus run time. */
-    public record Run(String target, String targetDescription, List<TestOutcome> outcomes, Duration elapsed) {
+    /** All outcomes of one target, plus wall time and the target process's CPU time for the run. */
+    public record Run(String target, String targetDescription, List<TestOutcome> outcomes, Duration elapsed,
+                      Duration targetCpu) {
         public long count(TestOutcome.Result r) {
             return outcomes.stream().filter(o -> o.result() == r).count();
         }
@@ -91,11 +92,12 @@ public final class ConformanceRunner {
         Files.createDirectories(logDir);
         List<TestOutcome> all = new ArrayList<>();
         long startNs = System.nanoTime();
+        Duration cpuBefore = target.cpuTime();
         for (Suite suite : suites) {
             all.addAll(runSuite(target, suite, logDir));
         }
         Run run = new Run(target.name(), target.toString(), List.copyOf(all),
-                Duration.ofNanos(System.nanoTime() - startNs));
+                Duration.ofNanos(System.nanoTime() - startNs), target.cpuTime().minus(cpuBefore));
         ConformanceReport.writeRun(outDir, run);
         return run;
     }

@@ -60,15 +60,17 @@ public final class PmtargetServer implements TargetUnderTest {
         Path out = workDir.resolve("server-" + starts + ".out");
         Path err = workDir.resolve("server-" + starts + ".err");
         List<String> cmd = command();
-        Files.writeString(workDir.resolve("server-" + starts + ".cmd"), String.join(" ", cmd) + "\n");
+        Path cmdFile = workDir.resolve("server-" + starts + ".cmd");
+        Files.writeString(cmdFile, String.join(" ", cmd) + "\n");
         process = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         try {
             Net.awaitPort(port, START_TIMEOUT, process::isAlive, "pmtarget server");
         } catch (RuntimeException e) {
             close();
-            throw new IllegalStateException("pmtarget server did not come up: " + e.getMessage()
-                    + "\ncommand: " + String.join(" ", cmd) + "\nconfig: " + configFile
-                    + "\nstdout " + out + ":\n" + tail(out) + "\nstderr " + err + ":\n" + tail(err), e);
+            throw new IllegalStateException("pmtarget server (" + MAIN_CLASS + " serve) did not come up: "
+                    + e.getMessage() + "\n--- stderr " + err + " ---\n" + tail(err)
+                    + "\n--- stdout " + out + " ---\n" + tail(out)
+                    + "\n--- full command: " + cmdFile + ", config: " + configFile, e);
         }
     }
 
