@@ -82,6 +82,24 @@ public final class Net {
         }
     }
 
+    /** Deletes a directory tree (no symlinks followed); failures are reported, not thrown. */
+    public static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    System.err.println("cannot delete " + p + ": " + e);
+                }
+            });
+        } catch (IOException e) {
+            System.err.println("cannot delete " + dir + ": " + e);
+        }
+    }
+
     public static void sleepMs(long ms) {
         try {
             Thread.sleep(ms);

@@ -117,9 +117,11 @@ public final class PmtargetServer implements TargetUnderTest {
         start();
     }
 
+    /** Stops the server and deletes its data dir on /dev/shm (RAM); logs and config stay in workDir. */
     @Override
     public void close() {
         stop();
+        Net.deleteTree(dataDir);
     }
 
     private void stop() {

@@ -155,15 +155,11 @@ public final class TgtdTarget implements TargetUnderTest {
         start();
     }
 
+    /** Stops tgtd and deletes the LUN file: /dev/shm is RAM, so nothing may pile up there. */
     @Override
     public void close() {
         stop();
-    }
-
-    /** Deletes the file-backed LUN too; call after close() when the data is no longer needed. */
-    public void deleteLun() throws IOException {
-        Files.deleteIfExists(lunFile);
-        Files.deleteIfExists(lunFile.getParent());
+        Net.deleteTree(lunFile.getParent());
     }
 
     private void stop() {
