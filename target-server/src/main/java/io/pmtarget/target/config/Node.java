@@ -171,17 +171,25 @@ final class Node {
         return sizeBytes;
     }
 
-    /** true/false, or the RFC 7143 spelling Yes/No (HOCON also takes on/off). */
+    /** true/false or the RFC 7143 spelling Yes/No, any case (also on/off, as HOCON allows). */
     boolean bool(String key, boolean fallback) {
         if (!has(key)) {
             return fallback;
         }
-        try {
-            return object.toConfig().getBoolean(ConfigUtil.quoteString(key));
-        } catch (ConfigException e) {
-            error(key, "expected Yes/No or true/false, got " + describe(object.get(key)));
-            return fallback;
+        ConfigValue value = object.get(key);
+        String text = String.valueOf(value.unwrapped()).trim().toLowerCase(java.util.Locale.ROOT);
+        if (value.valueType() == ConfigValueType.BOOLEAN || value.valueType() == ConfigValueType.STRING) {
+            switch (text) {
+                case "yes", "true", "on":
+                    return true;
+                case "no", "false", "off":
+                    return false;
+                default:
+                    break;
+            }
         }
+        error(key, "expected Yes/No or true/false, got " + describe(value));
+        return fallback;
     }
 
     /** A list of text values; {@code commaText} also accepts one comma-separated text (RFC 7143 list style). */
