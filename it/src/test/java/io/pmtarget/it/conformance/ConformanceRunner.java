@@ -21,7 +21,9 @@ import java.util.Set;
  * process per top-level suite (FACTS.md: in 1.19 a hook of one test leaks into later ones when
  * all run in one process), data loss allowed ({@code -d}) because the LUN is scratch, both
  * initiator names set (reservation and multipath tests log in twice), the URL given twice for
- * MultipathIO, verbose SCSI logging ({@code -V -v}) kept in one log per suite.
+ * MultipathIO, sanitize allowed ({@code -S}: scratch LUN, and a skip then says whether the target
+ * implements SANITIZE rather than that the harness forbade it), verbose SCSI logging ({@code -V -v})
+ * kept in one log per suite.
  */
 public final class ConformanceRunner {
 
@@ -104,7 +106,7 @@ public final class ConformanceRunner {
 
     private List<TestOutcome> runSuite(TargetUnderTest target, Suite suite, Path logDir) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Tools.require("iscsi-test-cu").toString(),
-                "-d", "-V", "-v", "-t", suite.name(),
+                "-d", "-S", "-V", "-v", "-t", suite.name(),
                 "--initiator-name=" + INITIATOR_1, "--initiator-name-2=" + INITIATOR_2,
                 target.url().toString()));
         if (suite.multipath()) {

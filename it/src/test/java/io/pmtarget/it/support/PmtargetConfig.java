@@ -7,15 +7,18 @@ import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * Writes the HOCON config our server reads ({@code serve --config FILE}). This is the ONLY
- * place in the it module that knows the config format, so when the config-cli branch changes a
- * key name, only this class changes. Format as of writing (config-cli not yet committed, see
- * DESIGN.md section 3): blocks {@code volumes {...}} and {@code targets {...}}; LUNs map onto
- * volumes by name; CHAP keys follow RFC 7143 naming.
+ * place in the it module that knows the config format (conf/pmtarget.conf from the config-cli
+ * branch: blocks {@code server}, {@code volumes}, {@code targets}; unknown keys are errors), so
+ * when a key changes, only this class changes.
+ *
+ * <p>The LUN's logical block size is 512 bytes, like tgtd's rdwr LUNs, so both targets answer
+ * the same READ CAPACITY and the block arithmetic of the tests holds for both.
  */
 public final class PmtargetConfig {
 
     /** The one volume the it tests use. */
     public static final String VOLUME = "itvol";
+    public static final int BLOCK_SIZE_BYTES = 512;
     /** Cache device size relative to the LUN: small enough that writeback really happens. */
     private static final long CACHE_FRACTION_DIVISOR = 4;
     private static final long CACHE_SIZE_BYTES_MIN = 16 * TargetOptions.MIB;
@@ -24,27 +27,33 @@ public final class PmtargetConfig {
     }
 
     /**
-     * @param file     where to write (mode 0600: it may hold CHAP secrets)
-     * @param dataDir  directory for the cache and backing files (kept across restarts)
+     * @param file     where to write (mode 0600: it may hold CHAP secrets, and the server warns otherwise)
+     * @param dataDir  server.data-dir: cache and backing files and the admin socket (kept across restarts)
      */
     public static void write(Path file, Path dataDir, int port, String iqn, int lun, TargetOptions o)
             throws IOException {
-        long cacheSizeBytes = Math.max(CACHE_SIZE_BYTES_MIN, o.lunSizeBytes() / CACHE_FRACTION_DIVISOR);
+        long cacheSizeMib = Math.max(CACHE_SIZE_BYTES_MIN, o.lunSizeBytes() / CACHE_FRACTION_DIVISOR)
+                / TargetOptions.MIB;
         StringBuilder s = new StringBuilder();
         s.append("# written by io.pmtarget.it.support.PmtargetConfig for an integration test\n");
+        s.append("server {\n");
+        s.append("  data-dir = ").append(quote(dataDir.toString())).append('\n');
+        s.append("  admin-socket = \"admin.sock\"\n");
+        s.append("}\n");
         s.append("volumes {\n");
         s.append("  ").append(VOLUME).append(" {\n");
-        s.append("    cache-file = ").append(quote(dataDir.resolve("cache.img").toString())).append('\n');
-        s.append("    cache-size-bytes = ").append(cacheSizeBytes).append('\n');
-        s.append("    backing-file = ").append(quote(dataDir.resolve("backing.img").toString())).append('\n');
-        s.append("    size-bytes = ").append(o.lunSizeBytes()).append('\n');
-        s.append("    block-size-bytes = 512\n");
+        s.append("    cache-file = \"").append(VOLUME).append(".cache\"\n");
+        s.append("    cache-size = ").append(cacheSizeMib).append("MiB\n");
+        s.append("    backing-file = \"").append(VOLUME).append(".img\"\n");
+        s.append("    backing-size = ").append(o.lunSizeBytes() / TargetOptions.MIB).append("MiB\n");
+        s.append("    block-size = ").append(BLOCK_SIZE_BYTES).append('\n');
         s.append("  }\n");
         s.append("}\n");
         s.append("targets {\n");
         s.append("  ").append(quote(iqn)).append(" {\n");
         s.append("    portals = [").append(quote(IscsiUrl.HOST + ":" + port)).append("]\n");
-        s.append("    allowed-initiators = [\"ALL\"]\n");
+        s.append("    tpgt = 1\n");
+        s.append("    allow-any-initiator = true\n");
         if (o.chap()) {
             s.append("    chap { user = ").append(quote(o.chapUser()))
                     .append(", secret = ").append(quote(o.chapSecret())).append(" }\n");
@@ -53,9 +62,13 @@ public final class PmtargetConfig {
             s.append("    mutual-chap { user = ").append(quote(o.mutualUser()))
                     .append(", secret = ").append(quote(o.mutualSecret())).append(" }\n");
         }
+        s.append("    discovery-auth = none\n");
         s.append("    negotiation { HeaderDigest = ")
                 .append(quote(o.headerDigest() ? "CRC32C,None" : "None")).append(" }\n");
-        s.append("    luns { ").append(lun).append(" = ").append(VOLUME).append(" }\n");
+        s.append("    luns {\n");
+        s.append("      ").append(lun).append(" { volume = ").append(VOLUME)
+                .append(", block-size = ").append(BLOCK_SIZE_BYTES).append(" }\n");
+        s.append("    }\n");
         s.append("  }\n");
         s.append("}\n");
         Files.writeString(file, s.toString());

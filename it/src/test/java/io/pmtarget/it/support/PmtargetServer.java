@@ -10,8 +10,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Our server as a separate JVM: {@code java <it.jvm.flags> -cp <classpath>
- * io.pmtarget.target.cli.Main serve --config FILE}. The classpath comes from the system
+ * Our server as a separate JVM: {@code java <it.jvm.flags> -cp <classpath> MAIN serve --config FILE},
+ * MAIN = {@link #MAIN_CLASS} (the picocli entry point on config-cli; override with
+ * {@code -Dit.pmtarget.main=...}). The classpath comes from the system
  * property {@code it.server.classpath} (the it module's test classpath, set by the pom via
  * dependency:build-classpath), else from this JVM's own class path. The JVM flags come from
  * {@code it.jvm.flags} (the parent pom's {@code ${test.jvm.flags}}).
@@ -21,7 +22,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class PmtargetServer implements TargetUnderTest {
 
-    public static final String MAIN_CLASS = "io.pmtarget.target.cli.Main";
+    public static final String MAIN_CLASS = System.getProperty("it.pmtarget.main",
+            "io.pmtarget.target.cli.PmtargetCommand");
     public static final String IQN = "iqn.2026-11.io.pmtarget.it:pmtarget";
     private static final int DATA_LUN = 0;
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
@@ -77,6 +79,13 @@ public final class PmtargetServer implements TargetUnderTest {
     private List<String> command() {
         List<String> cmd = new ArrayList<>();
         cmd.add(Tools.require("setsid").toString());
+        cmd.addAll(cliCommand("serve", "--config", configFile.toString()));
+        return cmd;
+    }
+
+    /** {@code java <it.jvm.flags> -cp <server classpath> MAIN_CLASS args...}, for any CLI subcommand. */
+    public static List<String> cliCommand(String... args) {
+        List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String flag : System.getProperty("it.jvm.flags", "-ea").trim().split("\\s+")) {
             if (!flag.isEmpty()) {
@@ -86,9 +95,7 @@ public final class PmtargetServer implements TargetUnderTest {
         cmd.add("-cp");
         cmd.add(classpath());
         cmd.add(MAIN_CLASS);
-        cmd.add("serve");
-        cmd.add("--config");
-        cmd.add(configFile.toString());
+        cmd.addAll(List.of(args));
         return cmd;
     }
 
