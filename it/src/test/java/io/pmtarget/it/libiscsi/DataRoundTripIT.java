@@ -63,6 +63,10 @@ class DataRoundTripIT {
         // and the last blocks of the LUN (off-by-one at the end is a classic).
         long[][] extents = {{0, 256}, {100_003, 2_311}, {LUN_BLOCKS - 129, 129}};
         try (TargetUnderTest t = factory.start(options)) {
+            Exec.Result cap = LibiscsiTools.readCapacity16(t.url().toString());
+            assertTrue(cap.ok() && String.valueOf(BLOCK_BYTES).equals(
+                    LibiscsiTools.field(cap.stdout(), "LOGICAL BLOCK LENGTH IN BYTES")),
+                    "this test's block arithmetic needs a " + BLOCK_BYTES + "-byte LUN: " + cap.describe());
             for (long[] e : extents) {
                 Path data = dir.resolve("w-" + e[0] + ".bin");
                 Files.write(data, pattern(seed, e[0], (int) e[1]));
