@@ -91,6 +91,8 @@ class ConformanceIT {
         try {
             ours = runAgainst(Targets.PMTARGET);
         } catch (Exception | Error e) {
+            ConformanceReport.writeSummary(OUT_DIR, reference, null, "pmtarget could not be run: "
+                    + e.getMessage().lines().findFirst().orElse(e.toString()));
             fail("pmtarget server (" + PmtargetServer.MAIN_CLASS + ") could not be run: " + e.getMessage(), e);
             return;
         }
