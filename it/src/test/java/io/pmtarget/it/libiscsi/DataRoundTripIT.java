@@ -54,8 +54,20 @@ class DataRoundTripIT {
         roundTrip(factory, o, true);
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("targets")
+    void synchronizedPatternsSurviveAKill9(Targets.Factory factory) throws Exception {
+        roundTrip(factory, TargetOptions.defaults().withLunSizeBytes(LUN_SIZE_BYTES), false, true);
+    }
+
     private static void roundTrip(Targets.Factory factory, TargetOptions options, boolean headerDigest)
             throws Exception {
+        roundTrip(factory, options, headerDigest, false);
+    }
+
+    /** @param crash true: SIGKILL then start (data was acknowledged after SYNCHRONIZE CACHE); false: clean restart */
+    private static void roundTrip(Targets.Factory factory, TargetOptions options, boolean headerDigest,
+                                  boolean crash) throws Exception {
         long seed = System.nanoTime();
         System.out.println("DataRoundTripIT seed=" + seed);
         Path dir = Net.workDir("roundtrip");
@@ -74,7 +86,12 @@ class DataRoundTripIT {
                 assertTrue(w.ok(), "write failed, seed " + seed + ": " + w.describe());
             }
             long pidBefore = t.pid();
-            t.restart();
+            if (crash) {
+                t.kill();
+                t.start();
+            } else {
+                t.restart();
+            }
             assertNotEquals(pidBefore, t.pid(), "restart must start a new process");
             for (long[] e : extents) {
                 Path back = dir.resolve("r-" + e[0] + ".bin");

@@ -36,6 +36,7 @@ public final class PmtargetServer implements TargetUnderTest {
     private final int port;
     private Process process;
     private int starts;
+    private Integer lastExitCode;
 
     public PmtargetServer(TargetOptions options) {
         this.options = options;
@@ -131,6 +132,25 @@ public final class PmtargetServer implements TargetUnderTest {
         Net.deleteTree(dataDir);
     }
 
+    @Override
+    public void kill() {
+        Process p = process;
+        if (p == null) {
+            return;
+        }
+        process = null;
+        lastExitCode = null;
+        p.destroyForcibly();
+        try {
+            if (!p.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException(name() + " pid " + p.pid() + " survived SIGKILL for "
+                        + STOP_TIMEOUT.toMillis() + " ms");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private void stop() {
         Process p = process;
         if (p == null) {
@@ -143,10 +163,20 @@ public final class PmtargetServer implements TargetUnderTest {
                 p.destroyForcibly(); // SIGKILL
                 p.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             }
+            lastExitCode = p.isAlive() ? null : p.exitValue();
         } catch (InterruptedException e) {
             p.destroyForcibly();
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Exit code of the last clean stop: 0 = the server handled SIGTERM and exited cleanly (what
+     * ServeCommand promises); 143 = the JVM died of SIGTERM; 137 = it needed SIGKILL after the
+     * timeout. Null before the first stop and after {@link #kill()}.
+     */
+    public Integer lastExitCode() {
+        return lastExitCode;
     }
 
     /** stdout of the latest start. */

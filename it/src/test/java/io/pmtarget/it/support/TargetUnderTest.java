@@ -23,6 +23,12 @@ public interface TargetUnderTest extends AutoCloseable {
     /** Stops cleanly, then starts again on the same port with the same LUN contents. */
     void restart() throws Exception;
 
+    /**
+     * SIGKILL, no clean stop: a crash. The LUN data stays; {@link #start()} brings the target up
+     * again over it (durability tests: what was acknowledged after SYNCHRONIZE CACHE must survive).
+     */
+    void kill();
+
     /** Stops the process (clean stop first, kill after a timeout); safe to call twice. */
     @Override
     void close();

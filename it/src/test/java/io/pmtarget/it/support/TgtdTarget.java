@@ -30,6 +30,7 @@ public final class TgtdTarget implements TargetUnderTest {
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration TGTADM_TIMEOUT = Duration.ofSeconds(20);
     private static final int ZERO_CHUNK_BYTES = 1 << 20;
+    private static final String CONTROL_SOCKET_PREFIX = "/var/run/tgtd/socket.";
 
     private final TargetOptions options;
     private final Path workDir;
@@ -55,7 +56,7 @@ public final class TgtdTarget implements TargetUnderTest {
         int indexCount = 32767;
         int n = port % indexCount + 1;
         for (int tries = 0; tries < 100; tries++, n = n % indexCount + 1) {
-            if (!Files.exists(Path.of("/var/run/tgtd/socket." + n))) {
+            if (!Files.exists(Path.of(CONTROL_SOCKET_PREFIX + n))) {
                 return n;
             }
         }
@@ -160,6 +161,36 @@ public final class TgtdTarget implements TargetUnderTest {
     public void close() {
         stop();
         Net.deleteTree(lunFile.getParent());
+        deleteControlSocket();
+    }
+
+    /** tgtd leaves /var/run/tgtd/socket.N(.lock) behind even after a clean stop; they would pile up. */
+    private void deleteControlSocket() {
+        for (String suffix : new String[] {"", ".lock"}) {
+            try {
+                Files.deleteIfExists(Path.of(CONTROL_SOCKET_PREFIX + controlIndex + suffix));
+            } catch (IOException e) {
+                System.err.println("cannot delete tgtd control socket: " + e);
+            }
+        }
+    }
+
+    @Override
+    public void kill() {
+        Process p = process;
+        if (p == null) {
+            return;
+        }
+        process = null;
+        p.destroyForcibly();
+        try {
+            if (!p.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException(name() + " pid " + p.pid() + " survived SIGKILL for "
+                        + STOP_TIMEOUT.toMillis() + " ms");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void stop() {
