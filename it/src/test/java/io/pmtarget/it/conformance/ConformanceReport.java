@@ -58,6 +58,19 @@ public final class ConformanceReport {
         return worse;
     }
 
+    /** Tests that pass on {@code reference} but are skipped on {@code ours}: not a failure, but a gap to read. */
+    public static List<String> newSkips(ConformanceRunner.Run reference, ConformanceRunner.Run ours) {
+        Map<String, TestOutcome> ref = reference.byName();
+        List<String> skipped = new ArrayList<>();
+        for (TestOutcome o : ours.outcomes()) {
+            TestOutcome r = ref.get(o.fullName());
+            if (o.result() == TestOutcome.Result.SKIPPED && r != null && r.result() == TestOutcome.Result.PASSED) {
+                skipped.add(o.fullName() + " (" + o.reason() + ")");
+            }
+        }
+        return skipped;
+    }
+
     public static long notPassed(ConformanceRunner.Run run) {
         return run.outcomes().size() - run.count(TestOutcome.Result.PASSED);
     }
@@ -72,6 +85,10 @@ public final class ConformanceReport {
             md.append("\n## Fail on ").append(ours.target()).append(", pass on ").append(reference.target())
                     .append(" (").append(worse.size()).append(")\n\n");
             worse.forEach(w -> md.append("- ").append(w).append('\n'));
+            List<String> skips = newSkips(reference, ours);
+            md.append("\n## Skipped on ").append(ours.target()).append(", pass on ").append(reference.target())
+                    .append(" (").append(skips.size()).append(", not asserted)\n\n");
+            skips.forEach(w -> md.append("- ").append(w).append('\n'));
         }
         if (note != null) {
             md.append("\n**").append(note).append("**\n");

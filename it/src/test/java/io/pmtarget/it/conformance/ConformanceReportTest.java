@@ -31,6 +31,14 @@ class ConformanceReportTest {
     }
 
     @Test
+    void aSkipWhereTheReferencePassesIsListedSeparately() {
+        ConformanceRunner.Run ref = run("tgtd", o("A", TestOutcome.Result.PASSED), o("B", TestOutcome.Result.SKIPPED));
+        ConformanceRunner.Run ours = run("pmtarget", o("A", TestOutcome.Result.SKIPPED), o("B", TestOutcome.Result.SKIPPED));
+        assertEquals(List.of("ALL.S.A (why)"), ConformanceReport.newSkips(ref, ours));
+        assertEquals(List.of(), ConformanceReport.regressions(ref, ours));
+    }
+
+    @Test
     void notPassedCountsFailedSkippedAndNotRun() {
         ConformanceRunner.Run r = run("x", o("A", TestOutcome.Result.PASSED), o("B", TestOutcome.Result.FAILED),
                 o("C", TestOutcome.Result.SKIPPED), o("D", TestOutcome.Result.NOT_RUN));
