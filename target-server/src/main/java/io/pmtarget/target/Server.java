@@ -133,6 +133,8 @@ public final class Server<T> implements AutoCloseable {
             lockChannel = FileChannel.open(config.server().lockFile(), StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE);
             lock = lockChannel.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            lock = null; // held by another server in this JVM (tests, embedding)
         } catch (IOException e) {
             throw new ServerStartException("cannot prepare data directory " + dataDir + ": " + e, e);
         }
