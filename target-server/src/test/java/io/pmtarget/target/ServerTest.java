@@ -18,7 +18,6 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -166,9 +165,5 @@ class ServerTest {
             }
         }
         return line.toString();
-    }
-
-    static {
-        assert StandardCharsets.US_ASCII != null;
     }
 }

@@ -44,6 +44,7 @@ class AdminServerTest {
     void roundTripAndSocketMode() throws Exception {
         Path socket = dir.resolve("a.sock");
         try (AdminServer server = AdminServer.start(socket, AdminServerTest::echo)) {
+            assertEquals(socket, server.socketPath());
             assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(socket));
             AdminResponse response = AdminClient.request(socket, "status  v0 x");
             assertTrue(response.ok());
@@ -62,6 +63,7 @@ class AdminServerTest {
     void overlongRequestLineIsRefused() throws Exception {
         Path socket = dir.resolve("a.sock");
         try (AdminServer server = AdminServer.start(socket, AdminServerTest::echo)) {
+            assertEquals(socket, server.socketPath());
             String reply = rawRequest(socket, "x".repeat(AdminProtocol.REQUEST_LINE_MAX_BYTES + 1) + "\n");
             assertEquals("error bad request: line longer than 1024 bytes\n", reply);
             // The server still answers afterwards.
@@ -74,6 +76,7 @@ class AdminServerTest {
         Path socket = dir.resolve("a.sock");
         Files.createFile(socket);
         try (AdminServer server = AdminServer.start(socket, AdminServerTest::echo)) {
+            assertEquals(socket, server.socketPath());
             assertTrue(AdminClient.request(socket, "ping").ok());
             IOException e = assertThrows(IOException.class, () -> AdminServer.start(socket, AdminServerTest::echo));
             assertTrue(e.getMessage().contains("answered by a running server"), e.getMessage());
