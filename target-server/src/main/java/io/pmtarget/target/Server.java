@@ -112,7 +112,7 @@ public final class Server<T> implements AutoCloseable {
         }
         state = State.RUNNING;
         LOG.info("pmtarget {} serving: portals {} volumes {} targets {} admin {} data-dir {}",
-                Version.version(), boundAddresses, describeVolumes(), describeTargets(),
+                Version.version(), describePortals(), describeVolumes(), describeTargets(),
                 config.server().adminSocket(), config.server().dataDir());
     }
 
@@ -248,14 +248,11 @@ public final class Server<T> implements AutoCloseable {
         if (state == State.CLOSED) {
             return;
         }
-        boolean wasRunning = state == State.RUNNING;
         closeQuietly();
-        if (wasRunning) {
-            LOG.info("pmtarget stopped");
-        }
     }
 
     private void closeQuietly() {
+        boolean wasRunning = state == State.RUNNING;
         state = State.CLOSED;
         long timeoutMs = config.server().shutdownTimeoutMs();
         if (adminServer != null) {
@@ -291,6 +288,10 @@ public final class Server<T> implements AutoCloseable {
                 lockChannel.close();
             }
         });
+        if (wasRunning) {
+            // Before the latch: serve's main thread exits the JVM as soon as it is released.
+            LOG.info("pmtarget stopped");
+        }
         stopped.countDown();
     }
 
@@ -305,6 +306,14 @@ public final class Server<T> implements AutoCloseable {
         } catch (Exception e) {
             LOG.error("stopping {}: {}", what, e.toString(), e);
         }
+    }
+
+    private List<String> describePortals() {
+        List<String> out = new ArrayList<>();
+        for (InetSocketAddress address : boundAddresses) {
+            out.add(new Portal(address.getAddress().getHostAddress(), address.getPort()).toString());
+        }
+        return out;
     }
 
     private String describeVolumes() {
