@@ -125,11 +125,12 @@ public final class Server<T> implements AutoCloseable {
                         PosixFilePermissions.fromString("rwx------")));
                 LOG.info("created data directory {}", dataDir);
             }
+            // Only under the data directory: the loader checked that other parents exist.
             for (VolumeConfig volume : config.volumes().values()) {
-                Files.createDirectories(volume.cacheFile().toAbsolutePath().getParent());
-                Files.createDirectories(volume.backingFile().toAbsolutePath().getParent());
+                createUnderDataDir(volume.cacheFile().getParent());
+                createUnderDataDir(volume.backingFile().getParent());
             }
-            Files.createDirectories(config.server().adminSocket().getParent());
+            createUnderDataDir(config.server().adminSocket().getParent());
             lockChannel = FileChannel.open(config.server().lockFile(), StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE);
             lock = lockChannel.tryLock();
@@ -141,6 +142,12 @@ public final class Server<T> implements AutoCloseable {
         if (lock == null) {
             throw new ServerStartException("data directory " + dataDir + " is in use by another pmtarget server ("
                     + config.server().lockFile() + " is locked)");
+        }
+    }
+
+    private void createUnderDataDir(Path directory) throws IOException {
+        if (directory.startsWith(config.server().dataDir())) {
+            Files.createDirectories(directory);
         }
     }
 

@@ -118,12 +118,21 @@ final class VolumeReader {
         if (text == null) {
             return null;
         }
+        Path path;
         try {
-            return dataDir.resolve(text).normalize();
+            path = dataDir.resolve(text).normalize();
         } catch (InvalidPathException e) {
             node.error(key, "not a valid path: " + e.getReason());
             return null;
         }
+        // Only directories under data-dir are created: a missing /mnt/pmem0 means an unmounted
+        // device, and creating it would put the cache on the root file system.
+        Path parent = path.getParent();
+        if (!path.startsWith(dataDir) && parent != null && !Files.isDirectory(parent)) {
+            node.error(key, "directory " + parent + " does not exist (only directories under data-dir are created)");
+            return null;
+        }
+        return path;
     }
 
     private static Persistence persistence(Node node) {

@@ -228,6 +228,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void filesOutsideDataDirNeedAnExistingDirectory() throws Exception {
+        String text = minimal("", "").replace("\"v0.cache\"", "\"" + dir.resolve("pmem0/v0.cache") + "\"");
+        fx.assertOnly(fx.problems(text), lineOf(text, "cache-file"), "volumes.v0.cache-file",
+                "directory " + dir.resolve("pmem0") + " does not exist");
+        java.nio.file.Files.createDirectory(dir.resolve("pmem0"));
+        assertEquals(dir.resolve("pmem0/v0.cache"), fx.load(text).volumes().get("v0").cacheFile());
+        // Under data-dir, missing directories are fine: the server creates them.
+        String nested = minimal("", "").replace("\"v0.cache\"", "\"sub/dir/v0.cache\"");
+        assertEquals(dir.resolve("data/sub/dir/v0.cache"), fx.load(nested).volumes().get("v0").cacheFile());
+    }
+
+    @Test
     void adminSocketPathLimit() throws Exception {
         String text = minimal("", "").replace("data-dir = \"data\"", "data-dir = \"data\", admin-socket = \""
                 + "s".repeat(120) + "\"");
