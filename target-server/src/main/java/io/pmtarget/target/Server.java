@@ -106,9 +106,13 @@ public final class Server<T> implements AutoCloseable {
             buildTargets();
             listen();
             adminServer = startAdmin();
-        } catch (ServerStartException | RuntimeException | Error e) {
+        } catch (ServerStartException | Error e) {
             closeQuietly();
             throw e;
+        } catch (RuntimeException e) {
+            // A bug in a plugged-in factory, most likely: still undo everything, keep the cause.
+            closeQuietly();
+            throw new ServerStartException("unexpected failure while starting: " + e, e);
         }
         state = State.RUNNING;
         LOG.info("pmtarget {} serving: portals {} volumes {} targets {} admin {} data-dir {}",

@@ -129,6 +129,18 @@ class ServerTest {
     }
 
     @Test
+    void pipelineFactoryBugIsAStartFailure() throws Exception {
+        Server<FakeTarget> server = new Server<>(ServerFixture.config(dir.resolve("data"), 0),
+                spec -> new FakeVolume(spec), (target, volumes) -> fx.new FakeTarget(target, volumes),
+                (directory, portal) -> {
+                    throw new IllegalStateException("no pipeline for " + portal);
+                });
+        ServerStartException e = assertThrows(ServerStartException.class, server::start);
+        assertTrue(e.getMessage().contains("no pipeline for 127.0.0.1:0"), e.getMessage());
+        assertEquals(List.of("target:" + ServerFixture.T0, "target:" + ServerFixture.T1), fx.closeOrder);
+    }
+
+    @Test
     void secondServerOnOneDataDirIsRefused() throws Exception {
         Server<FakeTarget> first = fx.server(ServerFixture.config(dir.resolve("data"), 0));
         first.start();

@@ -240,6 +240,24 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void serverBlockRanges() throws Exception {
+        String text = minimal("", "").replace("server { data-dir = \"data\" }",
+                "server {\n  data-dir = \"data\"\n  worker-threads = 300\n  shutdown-timeout-ms = -1\n}");
+        List<String> problems = fx.problems(text);
+        fx.assertProblem(problems, lineOf(text, "worker-threads"), "server.worker-threads", "300 is out of range 0..256");
+        fx.assertProblem(problems, lineOf(text, "shutdown-timeout"), "server.shutdown-timeout-ms",
+                "-1 is out of range 0..600000");
+        assertEquals(2, problems.size(), problems::toString);
+    }
+
+    @Test
+    void duplicateLunBlock() throws Exception {
+        String text = minimal("", "    luns {\n      0 { block-size = 4096 }\n    }");
+        fx.assertOnly(fx.problems(text), lineOf(text, "0 { block-size"),
+                "targets.\"iqn.2026-11.io.pmtarget:t0\".luns.0", "LUN 0 defined more than once");
+    }
+
+    @Test
     void adminSocketPathLimit() throws Exception {
         String text = minimal("", "").replace("data-dir = \"data\"", "data-dir = \"data\", admin-socket = \""
                 + "s".repeat(120) + "\"");
