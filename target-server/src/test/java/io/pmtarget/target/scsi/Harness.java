@@ -81,7 +81,7 @@ final class Harness implements AutoCloseable {
     }
 
     Result exec(ItNexus nexus, long lun, byte[] cdb, byte[] dataOut, int expectedLength) {
-        ByteBuf out = dataOut == null ? null : Unpooled.wrappedBuffer(dataOut);
+        ByteBuf out = dataOut == null ? null : Unpooled.buffer(dataOut.length).writeBytes(dataOut);
         CompletableFuture<ScsiResponse> f = new CompletableFuture<>();
         target.execute(new ScsiRequest(lun, cdb, expectedLength, out, nexus), r -> {
             if (!f.complete(r)) {
