@@ -10,6 +10,11 @@ final class InquiryCommands {
     /** Peripheral qualifier 011b, device type 1Fh: no LU at this LUN (SPC-5 6.7.2). */
     static final int PERIPHERAL_NO_LU = 0x7F;
     static final int STANDARD_INQUIRY_BYTES = 96;
+    /**
+     * VERSION 07h = SPC-5, as the project asks. Note: libiscsi 1.19's test_inquiry_standard accepts
+     * only 04h..06h and fails on 07h; 06h (SPC-4) would pass it.
+     */
+    static final int SPC_VERSION = 0x07;
     /** Version descriptors (SPC-5 table 149): SAM-5, SPC-5, SBC-4, iSCSI; all "no version claimed". */
     private static final int[] VERSION_DESCRIPTORS = {0x00A0, 0x05C0, 0x0600, 0x0960};
     static final int[] SUPPORTED_VPD_PAGES = {0x00, 0x80, 0x83, 0xB0, 0xB1, 0xB2};
@@ -125,7 +130,7 @@ final class InquiryCommands {
         byte[] d = new byte[STANDARD_INQUIRY_BYTES];
         d[0] = (byte) (lu == null ? PERIPHERAL_NO_LU : DEVICE_TYPE_DISK);
         d[1] = 0;          // RMB = 0: not removable
-        d[2] = 0x07;       // VERSION: SPC-5
+        d[2] = SPC_VERSION;
         d[3] = 0x12;       // HISUP = 1 (hierarchical LUNs), RESPONSE DATA FORMAT = 2
         d[4] = (byte) (STANDARD_INQUIRY_BYTES - 5);
         d[7] = 0x02;       // CMDQUE = 1: full task management model

@@ -50,6 +50,9 @@ final class ModeCommands {
                 p[1] = 0x0A;
                 // QUEUE ALGORITHM MODIFIER 1: commands may be reordered (they run on a thread pool).
                 p[3] = (byte) (changeable ? 0 : 0x10);
+                if (!changeable) {
+                    Cdb.putShort(p, 8, 0xFFFF); // BUSY TIMEOUT PERIOD: unlimited (we never answer BUSY)
+                }
                 return p;
             }
             default:
