@@ -245,11 +245,10 @@ final class BlockCommands {
                 lu.read(lba + done, scratch.internalNioBuffer(0, nBytes));
                 if (compare) {
                     long base = done * lu.blockBytes;
-                    for (int i = 0; i < nBytes; i++) {
-                        int outIndex = oneBlock ? (i % lu.blockBytes) : (int) (base + i);
-                        if (scratch.getByte(i) != out.getByte(out.readerIndex() + outIndex)) {
-                            throw ScsiException.withInformation(SenseCode.MISCOMPARE_DURING_VERIFY, base + i);
-                        }
+                    int mismatch = oneBlock ? mismatchEachBlock(scratch, nBytes, lu.blockBytes, out)
+                            : mismatch(scratch, 0, out, out.readerIndex() + (int) base, nBytes);
+                    if (mismatch >= 0) {
+                        throw ScsiException.withInformation(SenseCode.MISCOMPARE_DURING_VERIFY, base + mismatch);
                     }
                 }
                 done += n;
@@ -257,6 +256,21 @@ final class BlockCommands {
         } finally {
             scratch.release();
         }
+    }
+
+    /** Index of the first differing byte of a[aIndex..] and b[bIndex..] over lengthBytes, or -1. */
+    static int mismatch(ByteBuf a, int aIndex, ByteBuf b, int bIndex, int lengthBytes) {
+        return a.nioBuffer(aIndex, lengthBytes).mismatch(b.nioBuffer(bIndex, lengthBytes));
+    }
+
+    private static int mismatchEachBlock(ByteBuf read, int lengthBytes, int blockBytes, ByteBuf out) {
+        for (int p = 0; p < lengthBytes; p += blockBytes) {
+            int m = mismatch(read, p, out, out.readerIndex(), blockBytes);
+            if (m >= 0) {
+                return p + m;
+            }
+        }
+        return -1;
     }
 
     /** SYNCHRONIZE CACHE(10/16), SBC-4 5.26: commits everything (the volume has no per-range flush). */

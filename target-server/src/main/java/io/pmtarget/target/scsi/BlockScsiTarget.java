@@ -160,7 +160,11 @@ public final class BlockScsiTarget implements ScsiTarget, AutoCloseable {
                 ReferenceCountUtil.safeRelease(request.dataOut());
             }
         }
-        done.accept(response);
+        try {
+            done.accept(response);
+        } catch (RuntimeException e) {
+            LOG.error("lun {}: completion callback of {} failed", request.lun(), spec.name(), e);
+        }
     }
 
     private ScsiResponse run(CommandTable.Spec spec, LogicalUnit lu, ScsiRequest request) {

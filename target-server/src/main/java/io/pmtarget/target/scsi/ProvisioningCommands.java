@@ -169,11 +169,11 @@ final class ProvisioningCommands {
         long lockMask = lu.rangeLock.lockExclusive(lba, blocks);
         try {
             lu.read(lba, current.internalNioBuffer(0, halfBytes));
-            int base = data.readerIndex();
-            for (int i = 0; i < halfBytes; i++) {
-                if (current.getByte(i) != data.getByte(base + i)) {
-                    throw ScsiException.withInformation(SenseCode.MISCOMPARE_DURING_VERIFY, i);
-                }
+            current.writerIndex(halfBytes);
+            int mismatch = BlockCommands.mismatch(current, 0, data, data.readerIndex(), halfBytes);
+            if (mismatch >= 0) {
+                // SBC-4 5.3: INFORMATION = offset of the first differing byte in the data-out buffer.
+                throw ScsiException.withInformation(SenseCode.MISCOMPARE_DURING_VERIFY, mismatch);
             }
             lu.write(lba, BlockCommands.dataOut(request, halfBytes, halfBytes), fua);
         } finally {
