@@ -132,7 +132,7 @@ public final class BlockScsiTarget implements ScsiTarget, AutoCloseable {
                 return new ScsiResponse(Sense.STATUS_CHECK_CONDITION, Sense.of(ua), null);
             }
         }
-        if (lu.reservations.conflicts(request.nexus(), spec.access())) {
+        if (lu.reservations.conflicts(request.nexus(), spec.opcode(), spec.access())) {
             return RESERVATION_CONFLICT;
         }
         return null;
@@ -204,6 +204,7 @@ public final class BlockScsiTarget implements ScsiTarget, AutoCloseable {
         for (LogicalUnit lu : luns.values()) {
             if (wholeTarget || lu.lun() == lun) {
                 lu.noteNexus(nexus);
+                lu.reservations.reset();
                 lu.raiseUnitAttention(SenseCode.POWER_ON_RESET, null);
             }
         }

@@ -75,6 +75,10 @@ final class CommandTable {
             add(0x5F, sa, "PERSISTENT RESERVE OUT/" + PrCommands.OUT_NAMES[sa], false, false, Access.NONE,
                     PrCommands::reserveOut, 0x5F, sa, 0xFF, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0);
         }
+        add(0x16, -1, "RESERVE(6)", false, false, Access.NONE, PrCommands::reserve6, 0x16, 0, 0, 0, 0, 0);
+        add(0x17, -1, "RELEASE(6)", false, false, Access.NONE, PrCommands::release6, 0x17, 0, 0, 0, 0, 0);
+        add(0x56, -1, "RESERVE(10)", false, false, Access.NONE, PrCommands::reserve6, 0x56, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        add(0x57, -1, "RELEASE(10)", false, false, Access.NONE, PrCommands::release6, 0x57, 0, 0, 0, 0, 0, 0, 0, 0, 0);
         // SBC-4 commands.
         add(0x25, -1, "READ CAPACITY(10)", false, false, Access.NONE, BlockCommands::readCapacity10,
                 0x25, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0x01, 0);

@@ -114,4 +114,19 @@ final class PrCommands {
         }
         return BlockScsiTarget.GOOD;
     }
+
+    /** RESERVE(6)/(10) (SPC-2 7.21/7.22), without third-party or extent reservations. */
+    static ScsiResponse reserve6(BlockScsiTarget target, LogicalUnit lu, ScsiRequest request) {
+        try {
+            lu.reservations.reserve6(request.nexus());
+        } catch (Reservations.Conflict c) {
+            return BlockScsiTarget.RESERVATION_CONFLICT;
+        }
+        return BlockScsiTarget.GOOD;
+    }
+
+    static ScsiResponse release6(BlockScsiTarget target, LogicalUnit lu, ScsiRequest request) {
+        lu.reservations.release6(request.nexus());
+        return BlockScsiTarget.GOOD;
+    }
 }

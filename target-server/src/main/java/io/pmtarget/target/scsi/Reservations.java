@@ -38,6 +38,19 @@ final class Reservations {
     private ItNexus holder;
     /** Cheap unlocked pre-check for the I/O path: true while any reservation exists. */
     private volatile boolean reserved;
+    /** RESERVE(6)/(10) holder (SPC-2 5.5.1), or null. */
+    private ItNexus reserve6Holder;
+    /**
+     * Commands another nexus may still send while a RESERVE(6) is held (SPC-2 5.5.1 and SPC-3
+     * 5.6.3): INQUIRY, REQUEST SENSE, REPORT LUNS, RELEASE(6/10), REPORT SUPPORTED OPERATION CODES.
+     */
+    private static final boolean[] ALLOWED_UNDER_RESERVE6 = new boolean[256];
+
+    static {
+        for (int opcode : new int[] {0x12, 0x03, 0xA0, 0x17, 0x57, 0xA3}) {
+            ALLOWED_UNDER_RESERVE6[opcode] = true;
+        }
+    }
 
     static boolean validType(int type) {
         return type == 1 || type == 3 || (type >= 5 && type <= 8);
@@ -60,12 +73,18 @@ final class Reservations {
         return type != 0 && (allRegistrants(type) ? keys.containsKey(nexus) : nexus.equals(holder));
     }
 
-    /** SPC-5 5.13.1 table 63: would this command from {@code nexus} conflict? */
-    boolean conflicts(ItNexus nexus, CommandTable.Access access) {
-        if (!reserved || access == CommandTable.Access.NONE) {
+    /** SPC-5 5.13.1 table 63 (and SPC-2 5.5.1 for RESERVE(6)): would this command conflict? */
+    boolean conflicts(ItNexus nexus, int opcode, CommandTable.Access access) {
+        if (!reserved) {
             return false;
         }
         synchronized (this) {
+            if (reserve6Holder != null) {
+                return !reserve6Holder.equals(nexus) && !ALLOWED_UNDER_RESERVE6[opcode & 0xFF];
+            }
+            if (access == CommandTable.Access.NONE) {
+                return false;
+            }
             if (type == 0 || nexus == null || isHolder(nexus)) {
                 return false;
             }
@@ -225,9 +244,32 @@ final class Reservations {
         }
     }
 
+    /** RESERVE(6)/(10): conflicts with persistent registrations and with another holder (SPC-3 5.6.3). */
+    synchronized void reserve6(ItNexus nexus) {
+        if (!keys.isEmpty() || type != 0 || (reserve6Holder != null && !reserve6Holder.equals(nexus))) {
+            throw CONFLICT;
+        }
+        reserve6Holder = nexus;
+        reserved = true;
+    }
+
+    /** RELEASE(6)/(10): releases only the caller's own reservation; otherwise a no-op GOOD. */
+    synchronized void release6(ItNexus nexus) {
+        if (reserve6Holder != null && reserve6Holder.equals(nexus)) {
+            reserve6Holder = null;
+            reserved = type != 0;
+        }
+    }
+
+    /** LUN reset / target reset: RESERVE(6) reservations end, persistent ones stay (SPC-5 5.13.2). */
+    synchronized void reset() {
+        reserve6Holder = null;
+        reserved = type != 0;
+    }
+
     private void clearReservation() {
         type = 0;
         holder = null;
-        reserved = false;
+        reserved = reserve6Holder != null;
     }
 }

@@ -145,4 +145,29 @@ class PrCommandsTest {
         h.exec(NEXUS_A, 0, cdb(0x5F, 5, 1, 0, 0, 0, 0, 0, 24, 0), new byte[24], 24).assertInvalidCdbField(1, 4);
         h.exec(NEXUS_A, 0, cdb(0x5E, 3, 0, 0, 0, 0, 0, 0x10, 0, 0), null, 4096).assertInvalidCdbField(1, 4);
     }
+
+    @Test
+    void reserve6AcrossTwoInitiators() {
+        byte[] reserve6 = cdb(0x16, 0, 0, 0, 0, 0);
+        byte[] release6 = cdb(0x17, 0, 0, 0, 0, 0);
+        byte[] modeSense = cdb(0x1A, 0, 0x3F, 0, 0xFF, 0);
+        h.exec(NEXUS_A, 0, reserve6, null, 0).assertGood();
+        h.exec(NEXUS_A, 0, reserve6, null, 0).assertGood();           // re-reserve by the holder
+        assertConflict(h.exec(NEXUS_B, 0, reserve6, null, 0));
+        h.exec(NEXUS_B, 0, release6, null, 0).assertGood();           // no-op for a non-holder
+        h.exec(NEXUS_A, 0, modeSense, null, 255).assertGood();
+        assertConflict(h.exec(NEXUS_B, 0, modeSense, null, 255));
+        assertEquals(0x18, write(NEXUS_B));
+        h.exec(NEXUS_B, 0, cdb(0x12, 0, 0, 0, 96, 0), null, 96).assertGood();
+        assertConflict(out(NEXUS_B, 0, 0, 0, 0xB, 0));                // no PR while RESERVE(6) is held
+        h.exec(NEXUS_A, 0, release6, null, 0).assertGood();
+        h.exec(NEXUS_B, 0, cdb(0x56, 0, 0, 0, 0, 0, 0, 0, 0, 0), null, 0).assertGood(); // RESERVE(10)
+        assertEquals(0x18, write(NEXUS_A));
+        h.target.reset(0, NEXUS_A, false);                            // LUN reset ends it
+        h.exec(NEXUS_A, 0, cdb(0x00, 0, 0, 0, 0, 0), null, 0).assertSense(0x6, 0x29, 0x00);
+        assertEquals(0, write(NEXUS_A));
+        out(NEXUS_A, 0, 0, 0, 0xA, 0).assertGood();
+        h.exec(NEXUS_B, 0, cdb(0x00, 0, 0, 0, 0, 0), null, 0).assertSense(0x6, 0x29, 0x00);
+        assertConflict(h.exec(NEXUS_B, 0, reserve6, null, 0));        // registrations block RESERVE(6)
+    }
 }
