@@ -210,6 +210,14 @@ public final class BlockScsiTarget implements ScsiTarget, AutoCloseable {
         }
     }
 
+    @Override
+    public void nexusLost(ItNexus nexus) {
+        for (LogicalUnit lu : luns.values()) {
+            lu.reservations.release6(nexus);
+            lu.forgetNexus(nexus);
+        }
+    }
+
     /** Stops the LU executors (waiting up to 10 s each for running commands). Volumes stay open. */
     @Override
     public void close() {

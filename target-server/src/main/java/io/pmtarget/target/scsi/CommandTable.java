@@ -25,7 +25,8 @@ final class CommandTable {
     /**
      * @param serviceAction SA value in CDB byte 1 bits 4..0, or -1
      * @param usage         CDB usage map (byte 0 = opcode; SA bits set; length = CDB length)
-     * @param io            true: runs on the LU executor; false: completes inline on the caller
+     * @param io            true: runs on the LU executor (it may touch the volume; MODE SELECT may
+     *                      flush when WCE goes to 0); false: completes inline on the caller
      * @param uaExempt      INQUIRY, REPORT LUNS and REQUEST SENSE do not report unit attentions (SPC-5 5.14)
      */
     record Spec(int opcode, int serviceAction, String name, byte[] usage, boolean io, boolean uaExempt,
@@ -56,9 +57,9 @@ final class CommandTable {
                 0x1A, 0x08, 0xFF, 0xFF, 0xFF, 0);
         add(0x5A, -1, "MODE SENSE(10)", false, false, Access.NONE, ModeCommands::modeSense10,
                 0x5A, 0x18, 0xFF, 0xFF, 0, 0, 0, 0xFF, 0xFF, 0);
-        add(0x15, -1, "MODE SELECT(6)", false, false, Access.WRITE, ModeCommands::modeSelect6,
+        add(0x15, -1, "MODE SELECT(6)", true, false, Access.WRITE, ModeCommands::modeSelect6,
                 0x15, 0x11, 0, 0, 0xFF, 0);
-        add(0x55, -1, "MODE SELECT(10)", false, false, Access.WRITE, ModeCommands::modeSelect10,
+        add(0x55, -1, "MODE SELECT(10)", true, false, Access.WRITE, ModeCommands::modeSelect10,
                 0x55, 0x11, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0);
         add(0xA3, 0x0C, "REPORT SUPPORTED OPERATION CODES", false, false, Access.NONE, CommandTable::reportOpcodes,
                 0xA3, 0x0C, 0x87, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0);

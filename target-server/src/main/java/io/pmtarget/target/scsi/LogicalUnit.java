@@ -163,6 +163,11 @@ final class LogicalUnit implements AutoCloseable {
         }
     }
 
+    /** Drops a nexus that no longer exists (its pending unit attentions die with it). */
+    void forgetNexus(ItNexus nexus) {
+        unitAttentions.remove(nexus);
+    }
+
     /** Takes the oldest pending unit attention of {@code nexus}, or null. */
     SenseCode pollUnitAttention(ItNexus nexus) {
         ArrayDeque<SenseCode> q = nexus == null ? null : unitAttentions.get(nexus);

@@ -170,4 +170,16 @@ class PrCommandsTest {
         h.exec(NEXUS_B, 0, cdb(0x00, 0, 0, 0, 0, 0), null, 0).assertSense(0x6, 0x29, 0x00);
         assertConflict(h.exec(NEXUS_B, 0, reserve6, null, 0));        // registrations block RESERVE(6)
     }
+
+    @Test
+    void nexusLossEndsReserve6ButKeepsRegistrations() {
+        out(NEXUS_B, 0, 0, 0, 0xB, 0).assertGood();
+        h.target.nexusLost(NEXUS_B);
+        assertEquals(0xB, Cdb.u64(in(NEXUS_A, 0), 8), "registration survives I_T nexus loss");
+        out(NEXUS_B, 0, 0, 0xB, 0, 0).assertGood();                  // unregister again
+        h.exec(NEXUS_A, 0, cdb(0x16, 0, 0, 0, 0, 0), null, 0).assertGood();
+        assertEquals(0x18, write(NEXUS_B));
+        h.target.nexusLost(NEXUS_A);
+        assertEquals(0, write(NEXUS_B));
+    }
 }
