@@ -174,6 +174,7 @@ final class LoginPhaseHandler extends ChannelInboundHandlerAdapter {
         ctx.channel().closeFuture().addListener(f -> {
             portal.channels().remove(tsih, cid, ctx.channel());
             portal.registry().release(tsih, cid);
+            target.nexusLost(nexus); // SPC-5: I_T nexus loss ends RESERVE(6) reservations
             LOG.info("logout/close: {} {} from {} (TSIH {})", session.sessionType(), session.initiatorName(),
                     ctx.channel().remoteAddress(), tsih);
         });
