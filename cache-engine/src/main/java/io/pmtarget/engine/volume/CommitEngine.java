@@ -353,7 +353,8 @@ final class CommitEngine implements WritebackSource {
         int count = 0;
         boolean needCommit;
         synchronized (v.meta) {
-            for (int e = index.fifoHead(); e != CacheIndex.NONE && count < max; e = index.fifoNext(e)) {
+            int limit = Math.min(max, blocksToLowWatermark());
+            for (int e = index.fifoHead(); e != CacheIndex.NONE && count < limit; e = index.fifoNext(e)) {
                 byte f = index.flags(e);
                 if ((f & CacheIndex.UNCOMMITTED) != 0) {
                     break;
@@ -377,6 +378,19 @@ final class CommitEngine implements WritebackSource {
             }
         }
         return count;
+    }
+
+    /**
+     * How many blocks this round may take: when only the high watermark drives writeback, just enough to
+     * reach the low watermark (so writeback stops there, as dm-writecache does); otherwise no limit.
+     */
+    private int blocksToLowWatermark() {
+        if (drainRequests.get() > 0 || v.cleaner || headOlderThanMaxAge()) {
+            return Integer.MAX_VALUE;
+        }
+        long used = index.usedCount() - dropped - underWriteback;
+        long lowBlocks = (long) v.options.lowWatermarkPct() * index.capacity() / 100;
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, used - lowBlocks));
     }
 
     @Override
