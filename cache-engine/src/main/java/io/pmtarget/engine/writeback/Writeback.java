@@ -107,9 +107,10 @@ public final class Writeback implements AutoCloseable {
             writeRuns(count);
             source.forceBacking();
         } catch (IOException | RuntimeException e) {
-            failed = true;
             LOG.error("writeback to the backing device failed; writeback stops, cached data is kept", e);
+            // Hand the batch back (sets the sticky error text) before waiters can see failed().
             source.failBatch(entries, count, e instanceof IOException io ? io : new IOException(e));
+            failed = true;
             return false;
         }
         source.completeBatch(entries, count);
