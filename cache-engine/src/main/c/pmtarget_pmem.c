@@ -126,6 +126,21 @@ JNIEXPORT void JNICALL Java_io_pmtarget_engine_pmem_NativePmem_copyPersistent(JN
     copy_nt((char *)(uintptr_t)dst_address, (const char *)(uintptr_t)src_address, (size_t)length_bytes);
 }
 
+/*
+ * Heap arrays: pinned with GetPrimitiveArrayCritical for the duration of the copy (no allocation, no Java
+ * calls inside), so a heap block also gets non-temporal stores instead of a cached copy plus flush.
+ */
+JNIEXPORT void JNICALL Java_io_pmtarget_engine_pmem_NativePmem_copyPersistentFromArray(JNIEnv *env, jclass cls,
+        jlong dst_address, jbyteArray src, jint src_offset, jint length_bytes) {
+    (void)cls;
+    char *array = (char *)(*env)->GetPrimitiveArrayCritical(env, src, NULL);
+    if (array == NULL) {
+        return; /* OutOfMemoryError is pending; the Java caller sees it */
+    }
+    copy_nt((char *)(uintptr_t)dst_address, array + src_offset, (size_t)length_bytes);
+    (*env)->ReleasePrimitiveArrayCritical(env, src, array, JNI_ABORT);
+}
+
 JNIEXPORT void JNICALL Java_io_pmtarget_engine_pmem_NativePmem_flush(JNIEnv *env, jclass cls,
         jlong address, jlong length_bytes) {
     (void)env;

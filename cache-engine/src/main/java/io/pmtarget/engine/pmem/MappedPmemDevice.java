@@ -102,10 +102,7 @@ final class MappedPmemDevice implements PmemDevice {
         if (src.isDirect()) {
             persister.copyPersistent(offset, dst, UnsafeAccess.addressAtPosition(src), length);
         } else if (src.hasArray()) {
-            // A heap array may move during a JNI call, so copy it with plain stores and flush the lines.
-            UNSAFE.copyMemory(src.array(), BYTE_ARRAY_BASE_OFFSET + src.arrayOffset() + src.position(),
-                    null, dst, length);
-            persister.flush(offset, dst, length);
+            persister.copyPersistent(offset, dst, src.array(), src.arrayOffset() + src.position(), length);
         } else {
             copyReadOnlyHeap(offset, src.duplicate(), length);
         }
@@ -119,10 +116,9 @@ final class MappedPmemDevice implements PmemDevice {
         while (done < length) { // bounded: length / STAGING_CHUNK_BYTES iterations
             int n = Math.min(chunk.length, length - done);
             src.get(chunk, 0, n);
-            UNSAFE.copyMemory(chunk, BYTE_ARRAY_BASE_OFFSET, null, base + offset + done, n);
+            persister.copyPersistent(offset + done, base + offset + done, chunk, 0, n);
             done += n;
         }
-        persister.flush(offset, base + offset, length);
     }
 
     @Override

@@ -36,6 +36,13 @@ final class MsyncPersister implements Persister {
     }
 
     @Override
+    public void copyPersistent(long offset, long dstAddress, byte[] src, int srcIndex, int lengthBytes) {
+        UnsafeAccess.UNSAFE.copyMemory(src, UnsafeAccess.BYTE_ARRAY_BASE_OFFSET + srcIndex, null, dstAddress,
+                lengthBytes);
+        flush(offset, dstAddress, lengthBytes);
+    }
+
+    @Override
     public void flush(long offset, long address, long lengthBytes) {
         long pos = offset;
         long end = offset + lengthBytes;

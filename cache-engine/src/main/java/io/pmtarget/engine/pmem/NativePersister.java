@@ -20,6 +20,11 @@ final class NativePersister implements Persister {
     }
 
     @Override
+    public void copyPersistent(long offset, long dstAddress, byte[] src, int srcIndex, int lengthBytes) {
+        NativePmem.copyPersistentFromArray(dstAddress, src, srcIndex, lengthBytes);
+    }
+
+    @Override
     public void flush(long offset, long address, long lengthBytes) {
         NativePmem.flush(address, lengthBytes);
     }

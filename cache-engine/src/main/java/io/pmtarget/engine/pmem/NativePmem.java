@@ -98,6 +98,12 @@ final class NativePmem {
     /** Non-temporal copy (unaligned head/tail stored plainly and flushed); durable after {@link #drain()}. */
     static native void copyPersistent(long dstAddress, long srcAddress, long lengthBytes);
 
+    /**
+     * {@link #copyPersistent} from {@code src[srcOffset, srcOffset + lengthBytes)}, pinning the array for the copy
+     * (JNI critical region) instead of staging it through a direct buffer.
+     */
+    static native void copyPersistentFromArray(long dstAddress, byte[] src, int srcOffset, int lengthBytes);
+
     /** Write-back of every cache line touching {@code [address, address + lengthBytes)}; no fence. */
     static native void flush(long address, long lengthBytes);
 

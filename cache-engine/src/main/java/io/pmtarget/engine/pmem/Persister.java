@@ -12,6 +12,9 @@ interface Persister {
     /** Copies {@code lengthBytes} from native memory at {@code srcAddress}; durable after the next {@link #drain}. */
     void copyPersistent(long offset, long dstAddress, long srcAddress, long lengthBytes);
 
+    /** Copies {@code lengthBytes} from {@code src[srcIndex...]}; durable after the next {@link #drain}. */
+    void copyPersistent(long offset, long dstAddress, byte[] src, int srcIndex, int lengthBytes);
+
     /** Starts (or, for msync, completes) the write-back of the range. */
     void flush(long offset, long address, long lengthBytes);
 

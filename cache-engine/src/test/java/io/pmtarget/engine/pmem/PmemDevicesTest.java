@@ -121,4 +121,33 @@ class PmemDevicesTest {
             }
         }
     }
+
+    /**
+     * A device above 2 GiB: no synchronous-mapping attempt (MappedByteBuffer limit), one Chronicle mapping, and
+     * java-msync flushes that straddle its 1 GiB msync windows. The file is sparse, so it costs no memory.
+     */
+    @Test
+    void largerThanTwoGibWorksAcrossMsyncWindows() throws IOException {
+        Path f = dir.resolve("big.pmem");
+        long sizeBytes = 3 * PmemMapping.MSYNC_WINDOW_BYTES + 4096;
+        byte[] data = new byte[8192];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (byte) (i ^ 0x5A);
+        }
+        long straddle = PmemMapping.MSYNC_WINDOW_BYTES - 4096 - 3;
+        try (PmemDevice d = PmemDevices.open(f, sizeBytes, "java")) {
+            assertEquals(sizeBytes, d.sizeBytes());
+            d.writePersistent(straddle, ByteBuffer.wrap(data));
+            d.writeLong(sizeBytes - 8, -2L);
+            d.flush(0, sizeBytes - 4096);
+            d.flush(sizeBytes - 8, 8);
+            d.drain();
+        }
+        try (PmemDevice d = PmemDevices.open(f, 0, "auto")) {
+            byte[] back = new byte[data.length];
+            d.read(straddle, ByteBuffer.wrap(back));
+            org.junit.jupiter.api.Assertions.assertArrayEquals(data, back);
+            assertEquals(-2L, d.readLong(sizeBytes - 8));
+        }
+    }
 }
