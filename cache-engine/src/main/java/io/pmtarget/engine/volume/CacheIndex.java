@@ -267,17 +267,41 @@ final class CacheIndex {
     }
 
     /**
-     * Recovery: marks {@code e} used for {@code sectorValue} (committed) and appends it to the FIFO. Entries
-     * must be appended in seq order; the caller has resolved duplicates. The free list is rebuilt by
-     * {@link #rebuildFreeList()}.
+     * Recovery pass 1: records {@code e} for {@code sectorValue} in the hash unless another entry already
+     * holds that sector; returns that entry (and leaves {@code e} free), or NONE when {@code e} was added.
      */
-    void recoverEntry(int e, long sectorValue) {
+    int insertRecovered(int e, long sectorValue) {
         sector[e] = sectorValue;
-        flags[e] = 0;
-        older[e] = NONE;
+        int slot = slot(sectorValue);
+        for (int probes = 0; probes <= tableMask; probes++) {
+            int cur = table[slot];
+            if (cur == NONE) {
+                table[slot] = e;
+                flags[e] = 0;
+                older[e] = NONE;
+                usedCount++;
+                return NONE;
+            }
+            if (sector[cur] == sectorValue) {
+                return cur;
+            }
+            slot = (slot + 1) & tableMask;
+        }
+        throw new IllegalStateException("cache index hash table full");
+    }
+
+    /** Recovery pass 1: {@code winner} (same sector, higher seq) takes the place of {@code loser}. */
+    void replaceRecovered(int loser, int winner) {
+        put(sector[loser], winner);
+        flags[winner] = 0;
+        older[winner] = NONE;
+        flags[loser] = FREE;
+    }
+
+    /** Recovery pass 2: appends a recovered entry to the FIFO; call in seq order. */
+    void appendRecovered(int e) {
+        assert flags[e] != FREE : "appending a free entry " + e;
         appendFifo(e);
-        put(sectorValue, e);
-        usedCount++;
     }
 
     /** Recovery: every entry not recovered goes to the free list (ascending order). */

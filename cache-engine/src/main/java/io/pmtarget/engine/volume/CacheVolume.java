@@ -148,6 +148,7 @@ final class CacheVolume implements Volume {
         while (b < blocks) {
             long missRunBlocks = 0;
             synchronized (meta) {
+                checkOpen();
                 // Copy cached blocks under the index lock: an entry cannot be freed and reused meanwhile.
                 while (b < blocks) {
                     int e = index.lookup(firstSector + b * sectorsPerBlock);
@@ -216,6 +217,7 @@ final class CacheVolume implements Volume {
             int slot = src.position();
             commitGate.readLock().lock();
             try {
+                checkOpen();
                 int e;
                 boolean fresh = false;
                 synchronized (meta) {
@@ -384,7 +386,16 @@ final class CacheVolume implements Volume {
                 engine.commit(true);
             }
         } finally {
-            closed = true;
+            // Under both locks: no writer is copying and no reader is reading the mapping when it goes away;
+            // later callers see CLOSED before they touch the device.
+            commitGate.writeLock().lock();
+            try {
+                synchronized (meta) {
+                    closed = true;
+                }
+            } finally {
+                commitGate.writeLock().unlock();
+            }
             writeback.close();
             try {
                 backing.close();

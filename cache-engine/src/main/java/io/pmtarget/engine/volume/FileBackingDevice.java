@@ -47,8 +47,10 @@ public final class FileBackingDevice implements BackingDevice {
                 size = createSizeBytes;
             }
             if (size == 0) {
-                // Block devices report size 0 through FileChannel.size() on some JDKs; ask for the end instead.
-                size = ch.position(0).size();
+                // A block device whose size the JDK reports as 0 (fstat st_size) cannot be used safely:
+                // every LBA check depends on the size. Say so instead of guessing.
+                throw new IOException("backing device " + path + " reports size 0; give a file, or a device"
+                        + " whose size the JDK can read");
             }
             return new FileBackingDevice(ch, size);
         } catch (IOException | RuntimeException e) {

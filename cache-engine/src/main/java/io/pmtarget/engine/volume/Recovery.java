@@ -14,8 +14,8 @@ import java.util.Arrays;
  * misaligned sector, or a sector past the volume's end is corruption: nothing is written and the volume
  * opens read-only with the reason.
  *
- * <p>Cost: one pass over the entries, one primitive sort of (seq, entry) keys, one pass of inserts:
- * O(n log n) with no object per entry (1M entries take well under a second).
+ * <p>Cost: one scan of the entries, one pass of hash inserts in entry order, a counting sort by seq (O(n)
+ * for the usual narrow seq range, else one primitive sort), one pass of FIFO links; no object per entry.
  */
 final class Recovery {
 
@@ -54,22 +54,34 @@ final class Recovery {
             }
             valid++;
         }
-        int[] order = sortBySeq(seqs, superSeq, valid);
+        // Pass 1, entry order (sequential over the per-entry arrays): hash every committed entry by sector,
+        // keeping the highest seq of each sector.
         index.resetForRecovery();
         int superseded = 0;
         int[] losers = new int[Math.max(valid, 1)];
-        for (int k = 0; k < valid; k++) {
-            int e = order[k];
-            int existing = index.lookup(sectorsOf[e]);
-            if (existing != CacheIndex.NONE) {
-                if (seqs[existing] == seqs[e] && corruption == null) {
-                    corruption = "entries " + existing + " and " + e + " both hold sector " + sectorsOf[e]
-                            + " with seq " + seqs[e];
-                }
-                index.release(existing);
-                losers[superseded++] = existing;
+        for (int e = 0; e < n; e++) {
+            if (!isCommitted(seqs[e], superSeq)) {
+                continue;
             }
-            index.recoverEntry(e, sectorsOf[e]);
+            int existing = index.insertRecovered(e, sectorsOf[e]);
+            if (existing == CacheIndex.NONE) {
+                continue;
+            }
+            if (seqs[existing] == seqs[e] && corruption == null) {
+                corruption = "entries " + existing + " and " + e + " both hold sector " + sectorsOf[e]
+                        + " with seq " + seqs[e];
+            }
+            if (Long.compareUnsigned(seqs[e], seqs[existing]) > 0) {
+                index.replaceRecovered(existing, e);
+                losers[superseded++] = existing;
+            } else {
+                losers[superseded++] = e;
+            }
+        }
+        // Pass 2, seq order: the FIFO (writeback order) continues where it was before the restart.
+        int[] order = sortBySeq(seqs, index, valid - superseded);
+        for (int e : order) {
+            index.appendRecovered(e);
         }
         index.rebuildFreeList();
         if (corruption == null) {
@@ -78,41 +90,67 @@ final class Recovery {
         return new Result(superSeq, valid - superseded, erased, superseded, corruption);
     }
 
-    /** Sorted entry numbers of the committed entries by ascending seq (ties by entry number). */
-    private static int[] sortBySeq(long[] seqs, long superSeq, int valid) {
+    /**
+     * Entry numbers of the recovered (used) entries by ascending seq, ties by entry number. Seqs of live
+     * entries span few commits (autocommit groups many blocks per seq), so a counting sort over the seq
+     * range is O(n) and cache-friendly; a wide range falls back to one primitive sort of packed keys.
+     */
+    private static int[] sortBySeq(long[] seqs, CacheIndex index, int used) {
         int n = seqs.length;
-        long[] keys = new long[valid];
+        int[] order = new int[used];
+        if (used == 0) {
+            return order;
+        }
         long minSeq = Long.MAX_VALUE;
+        long maxSeq = Long.MIN_VALUE;
         for (int e = 0; e < n; e++) {
-            if (isCommitted(seqs[e], superSeq)) {
+            if (index.flags(e) != CacheIndex.FREE) {
                 minSeq = Math.min(minSeq, seqs[e]);
+                maxSeq = Math.max(maxSeq, seqs[e]);
             }
         }
-        // Pack (seq - minSeq) above the 31-bit entry number: one primitive sort, no boxing. Live seqs span
-        // far less than 2^32 commits in practice; when they do not, fall back to a slower general sort.
-        boolean packable = valid == 0 || superSeq - minSeq < (1L << 32);
-        int k = 0;
-        for (int e = 0; e < n; e++) {
-            if (isCommitted(seqs[e], superSeq)) {
-                keys[k++] = packable ? ((seqs[e] - minSeq) << 31) | e : e;
+        long range = maxSeq - minSeq + 1;
+        if (range > 0 && range <= 2L * used + 1024) {
+            int[] start = new int[(int) range + 1];
+            for (int e = 0; e < n; e++) {
+                if (index.flags(e) != CacheIndex.FREE) {
+                    start[(int) (seqs[e] - minSeq) + 1]++;
+                }
             }
+            for (int i = 1; i <= range; i++) {
+                start[i] += start[i - 1];
+            }
+            for (int e = 0; e < n; e++) {
+                if (index.flags(e) != CacheIndex.FREE) {
+                    order[start[(int) (seqs[e] - minSeq)]++] = e;
+                }
+            }
+            return order;
         }
-        int[] order = new int[valid];
-        if (packable) {
-            Arrays.sort(keys);
-            for (int i = 0; i < valid; i++) {
+        if (range > 0 && range < (1L << 32)) {
+            long[] keys = new long[used];
+            int k = 0;
+            for (int e = 0; e < n; e++) {
+                if (index.flags(e) != CacheIndex.FREE) {
+                    keys[k++] = ((seqs[e] - minSeq) << 31) | e;
+                }
+            }
+            Arrays.parallelSort(keys);
+            for (int i = 0; i < used; i++) {
                 order[i] = (int) (keys[i] & 0x7FFF_FFFFL);
             }
-        } else {
-            Integer[] boxed = new Integer[valid];
-            for (int i = 0; i < valid; i++) {
-                boxed[i] = (int) keys[i];
+            return order;
+        }
+        Integer[] boxed = new Integer[used];
+        int k = 0;
+        for (int e = 0; e < n; e++) {
+            if (index.flags(e) != CacheIndex.FREE) {
+                boxed[k++] = e;
             }
-            Arrays.sort(boxed, (a, b) -> a.equals(b) ? 0
-                    : seqs[a] != seqs[b] ? Long.compare(seqs[a], seqs[b]) : Integer.compare(a, b));
-            for (int i = 0; i < valid; i++) {
-                order[i] = boxed[i];
-            }
+        }
+        Arrays.sort(boxed, (a, b) -> seqs[a] != seqs[b] ? Long.compareUnsigned(seqs[a], seqs[b]) : Integer.compare(a, b));
+        for (int i = 0; i < used; i++) {
+            order[i] = boxed[i];
         }
         return order;
     }
