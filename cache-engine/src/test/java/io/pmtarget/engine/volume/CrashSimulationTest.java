@@ -67,7 +67,7 @@ class CrashSimulationTest {
 
     private RunResult run(long seed, CommitFault fault, int operations) throws Exception {
         Random rnd = new Random(seed);
-        int bs = rnd.nextBoolean() ? 512 : 1024;
+        int bs = new int[] {512, 1024, 4096}[rnd.nextInt(3)];
         int cacheBlocks = 8 + rnd.nextInt(24);
         Map<String, String> options = opts(
                 "autocommit_blocks", Integer.toString(1 + rnd.nextInt(16)),
