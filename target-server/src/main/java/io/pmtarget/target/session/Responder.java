@@ -124,7 +124,8 @@ final class Responder {
         boolean sequenceEnd = last || endBytes % burstBytes == 0;
         boolean withStatus = last && out.collapse;
         Pdu pdu = withStatus ? state.statusPdu(Opcode.SCSI_DATA_IN) : state.plainPdu(Opcode.SCSI_DATA_IN);
-        pdu.finalFlag(sequenceEnd).itt(out.task.itt).ttt(Pdu.RESERVED_TAG).lunField(out.task.lunField)
+        // Section 11.7.4: without the A bit (never set at ERL 0) TTT and LUN are reserved: zero.
+        pdu.finalFlag(sequenceEnd).itt(out.task.itt).ttt(0).lunField(0)
                 .dataSn(out.dataSn++).bufferOffset(out.offsetBytes);
         if (withStatus) {
             // Section 11.7.4 phase collapse: S bit, status and residual ride on the last Data-In.

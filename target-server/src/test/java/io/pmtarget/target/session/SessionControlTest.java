@@ -89,6 +89,7 @@ class SessionControlTest {
     void targetPingsAnIdleConnectionAndDropsItWhenUnanswered() {
         SessionHarness h = new SessionHarness(SessionHarness.params(8192, 262144, 65536, true, true, 1),
                 new SessionLimits(64, 4, 1 << 20, 16, 5000, 2000, 64));
+        h.channel.freezeTime(); // only advanceTimeBy moves the loop's clock from here on
         h.channel.advanceTimeBy(4999, TimeUnit.MILLISECONDS);
         h.channel.runScheduledPendingTasks();
         assertTrue(h.out().isEmpty(), "not idle long enough");
