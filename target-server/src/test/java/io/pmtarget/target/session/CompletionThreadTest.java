@@ -35,6 +35,7 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /** Completions from a logical unit's own thread must be handled on the channel's event loop. */
+@org.junit.jupiter.api.extension.ExtendWith(io.pmtarget.target.pdu.LeakTrap.Check.class)
 class CompletionThreadTest {
 
     @Test

@@ -20,6 +20,7 @@ import io.pmtarget.target.pdu.PduEncoder;
 import org.junit.jupiter.api.Test;
 
 /** decoder -> login -> (handover) -> full-feature handler, over real bytes with digests switched on. */
+@org.junit.jupiter.api.extension.ExtendWith(io.pmtarget.target.pdu.LeakTrap.Check.class)
 class PipelineTest {
 
     /** Stands in for the login handler: on the first PDU, answers and hands over. */

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
+@org.junit.jupiter.api.extension.ExtendWith(io.pmtarget.target.pdu.LeakTrap.Check.class)
 class SessionControlTest {
 
     private static SessionHarness harness() {
@@ -89,7 +90,6 @@ class SessionControlTest {
     void targetPingsAnIdleConnectionAndDropsItWhenUnanswered() {
         SessionHarness h = new SessionHarness(SessionHarness.params(8192, 262144, 65536, true, true, 1),
                 new SessionLimits(64, 4, 1 << 20, 16, 5000, 2000, 64));
-        h.channel.freezeTime(); // only advanceTimeBy moves the loop's clock from here on
         h.channel.advanceTimeBy(4999, TimeUnit.MILLISECONDS);
         h.channel.runScheduledPendingTasks();
         assertTrue(h.out().isEmpty(), "not idle long enough");
@@ -240,7 +240,9 @@ class SessionControlTest {
                 SessionHarness.quietLimits());
         h.send(h.write(0x80, 4096, null, true));
         Pdu r2t = h.one(Opcode.R2T);
-        byte[] badHeader = SessionHarness.dataOut(0x80, r2t.ttt(), 0, 0, new byte[4096], 4096, true).bhsCopy();
+        Pdu corrupted = SessionHarness.dataOut(0x80, r2t.ttt(), 0, 0, new byte[4096], 4096, true);
+        byte[] badHeader = corrupted.bhsCopy();
+        corrupted.release(); // the decoder drops a PDU whose data digest failed
         h.channel.writeInbound(new PduDecodeError(PduDecodeError.Kind.DATA_DIGEST, badHeader, "test"));
         List<Pdu> out = h.out();
         assertEquals(2, out.size(), out::toString);
