@@ -76,7 +76,7 @@ class CompletionThreadTest {
                         @Override
                         protected void initChannel(LocalChannel ch) {
                             ch.pipeline().addLast(new FullFeatureHandler(target, new SessionHandover(params,
-                                    SessionHarness.NEXUS, 1, 0, 1, 1), SessionHarness.quietLimits(), null));
+                                    SessionHarness.NEXUS, 1, 0, 1, 1, false), SessionHarness.quietLimits(), null));
                         }
                     }).bind(address).sync().channel();
             Channel client = new Bootstrap().group(group).channel(LocalChannel.class)

@@ -64,7 +64,7 @@ class PipelineTest {
             target.answer = r -> new io.pmtarget.target.scsi.ScsiResponse(0, null,
                     Unpooled.directBuffer().writeBytes(SessionHarness.pattern(5000, 3)));
             FullFeatureHandler session = new FullFeatureHandler(target,
-                    new SessionHandover(params, SessionHarness.NEXUS, 1, 0, 1, 1), SessionHarness.quietLimits(), null);
+                    new SessionHandover(params, SessionHarness.NEXUS, 1, 0, 1, 1, false), SessionHarness.quietLimits(), null);
             EmbeddedChannel channel = new EmbeddedChannel();
             IscsiPipeline.initConnection(channel.pipeline(), new FakeLogin(session));
             byte[] login = encode(false, Pdu.create(Opcode.LOGIN_REQUEST).immediate(true).transitFlag(true)

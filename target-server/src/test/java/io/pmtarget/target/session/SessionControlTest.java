@@ -281,4 +281,20 @@ class SessionControlTest {
         response.release();
         assertFalse(h.channel.finishAndReleaseAll());
     }
+
+    @Test
+    void discoverySessionRejectsScsiCommandsButAnswersSendTargets() {
+        SessionHarness h = new SessionHarness(SessionHarness.params(8192, 262144, 65536, true, true, 1),
+                SessionHarness.quietLimits(), true);
+        h.send(h.read(0xa0, 512));
+        Pdu reject = h.one(Opcode.REJECT);
+        assertEquals(0x04, reject.rejectReason());
+        assertEquals(0, h.target.executed.size());
+        reject.release();
+        h.send(Pdu.create(Opcode.TEXT_REQUEST).immediate(true).finalFlag(true).itt(0xa1).ttt(Pdu.RESERVED_TAG)
+                .cmdSn(h.nextCmdSn).expStatSn(FIRST_STAT_SN)
+                .data(Unpooled.copiedBuffer("SendTargets=All\0", java.nio.charset.StandardCharsets.US_ASCII)));
+        h.one(Opcode.TEXT_RESPONSE).release();
+        assertFalse(h.channel.finishAndReleaseAll());
+    }
 }

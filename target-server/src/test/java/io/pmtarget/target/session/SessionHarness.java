@@ -24,7 +24,11 @@ final class SessionHarness {
     int nextCmdSn = FIRST_CMD_SN;
 
     SessionHarness(SessionParams params, SessionLimits limits) {
-        handler = new FullFeatureHandler(target, new SessionHandover(params, NEXUS, 7, 0, FIRST_CMD_SN, FIRST_STAT_SN),
+        this(params, limits, false);
+    }
+
+    SessionHarness(SessionParams params, SessionLimits limits, boolean discovery) {
+        handler = new FullFeatureHandler(target, new SessionHandover(params, NEXUS, 7, 0, FIRST_CMD_SN, FIRST_STAT_SN, discovery),
                 limits, keys -> ("TargetName=iqn.2026-11.test:tgt\0").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         channel = new EmbeddedChannel();
         channel.freezeTime(); // the loop's clock moves only by advanceTimeBy: timer tests are exact
