@@ -15,6 +15,7 @@ import io.pmtarget.target.scsi.ScsiResponse;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
+@org.junit.jupiter.api.extension.ExtendWith(io.pmtarget.target.pdu.LeakTrap.Check.class)
 class DataTransferTest {
 
     private static SessionHarness harness(int initiatorMrdsl, int maxBurst, int firstBurst, boolean initialR2T,
