@@ -165,7 +165,7 @@ final class LoginPhaseHandler extends ChannelInboundHandlerAdapter {
             // The directory and the SCSI targets come from one config; a gap is a programmer error.
             throw new IllegalStateException("no SCSI target for " + session.targetName());
         }
-        SessionHandover handover = new SessionHandover(params, nexus, session.tsih(), session.cid(), cmdSn, statSn);
+        SessionHandover handover = new SessionHandover(params, nexus, session.tsih(), session.cid(), cmdSn, statSn, discovery);
         TextNegotiation text = new TextNegotiation(portal.directory(), session);
         FullFeatureHandler ffp = new FullFeatureHandler(target, handover, portal.limits(), textResponder(text));
         int tsih = session.tsih();
