@@ -273,6 +273,16 @@ final class BlockCommands {
         return -1;
     }
 
+    /**
+     * PRE-FETCH(10/16), SBC-4 5.11/5.12: the cache holds only written data, so nothing is loaded;
+     * GOOD (not CONDITION MET) says exactly that. The range is still checked.
+     */
+    static ScsiResponse preFetch(BlockScsiTarget target, LogicalUnit lu, ScsiRequest request) {
+        byte[] cdb = request.cdb();
+        lu.checkRange(lba(cdb), blocks(cdb));
+        return BlockScsiTarget.GOOD;
+    }
+
     /** SYNCHRONIZE CACHE(10/16), SBC-4 5.26: commits everything (the volume has no per-range flush). */
     static ScsiResponse synchronizeCache(BlockScsiTarget target, LogicalUnit lu, ScsiRequest request) {
         byte[] cdb = request.cdb();

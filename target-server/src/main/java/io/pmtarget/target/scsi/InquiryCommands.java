@@ -15,11 +15,16 @@ final class InquiryCommands {
      * only 04h..06h and fails on 07h; 06h (SPC-4) would pass it.
      */
     static final int SPC_VERSION = 0x07;
-    /** Version descriptors (SPC-5 table 149): SAM-5, SPC-5, SBC-4, iSCSI; all "no version claimed". */
-    private static final int[] VERSION_DESCRIPTORS = {0x00A0, 0x05C0, 0x0600, 0x0960};
+    /**
+     * Version descriptors (SPC-5 table 149), all "no version claimed": SAM-5, SPC-5, SPC-4, SBC-4,
+     * SBC-3, iSCSI. SPC-4 and SBC-3 are listed too because what we implement satisfies them and
+     * initiators key on them (libiscsi's iscsi-test-cu enables its SBC-3 tests only on 04C0h).
+     */
+    private static final int[] VERSION_DESCRIPTORS = {0x00A0, 0x05C0, 0x0460, 0x0600, 0x04C0, 0x0960};
     static final int[] SUPPORTED_VPD_PAGES = {0x00, 0x80, 0x83, 0xB0, 0xB1, 0xB2};
     /** B0 limits (in logical blocks unless named otherwise). */
-    static final long MAX_UNMAP_LBA_COUNT = 1L << 22;
+    /** libiscsi test_inquiry_block_limits calls anything above 1M blocks (other than "no limit") insane. */
+    static final long MAX_UNMAP_LBA_COUNT = 1L << 20;
     static final int MAX_UNMAP_DESCRIPTORS = 256;
     static final long MAX_WRITE_SAME_BLOCKS = 1L << 16;
     static final int MAX_COMPARE_AND_WRITE_BLOCKS = 255;

@@ -288,4 +288,17 @@ class BlockCommandsTest {
         h.exec(cdb(0x2E, 0, 0, 0, 0, 30, 0, 0, 2, 0), data).assertSense(0x7, 0x27, 0x00);
         assertFalse(h.volume.writes().size() > 2);
     }
+
+    @Test
+    void twelveByteVerifyCommandsAndPreFetch() {
+        byte[] data = pattern(1024, 8);
+        h.exec(cdb(0xAE, 0x02, 0, 0, 0, 40, 0, 0, 0, 2, 0, 0), data).assertGood();   // WRITE AND VERIFY(12)
+        h.assertVolume(40 * 512, data);
+        h.exec(cdb(0xAF, 0x02, 0, 0, 0, 40, 0, 0, 0, 2, 0, 0), data).assertGood();   // VERIFY(12) BYTCHK 1
+        h.exec(cdb(0xAF, 0, 0, 0, 0, 40, 0, 0, 0, 2, 0, 0)).assertGood();
+        h.exec(cdb(0x34, 0x02, 0, 0, 0, 40, 0, 0, 2, 0)).assertGood();               // PRE-FETCH(10) IMMED
+        h.exec(rw16(0x90, capacity, 1, 0)).assertSense(0x5, 0x21, 0x00);             // PRE-FETCH(16) past the end
+        h.exec(rw16(0x90, capacity - 1, 1, 0)).assertGood();
+        h.exec(cdb(0x34, 0x01, 0, 0, 0, 40, 0, 0, 2, 0)).assertInvalidCdbField(1, 0);
+    }
 }

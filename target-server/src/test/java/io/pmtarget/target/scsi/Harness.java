@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +20,8 @@ final class Harness implements AutoCloseable {
     static final ItNexus NEXUS_B = new ItNexus("iqn.2026-11.io.pmtarget:init-b", 0x23D000002L, TARGET, 1);
     static final int MAX_DATA_OUT = 256 * 1024;
 
+    /** Unpooled and instrumented: close() checks that every direct buffer the target took came back. */
+    final UnpooledByteBufAllocator alloc = new UnpooledByteBufAllocator(true);
     final MemoryVolume volume;
     final BlockScsiTarget target;
     final int blockBytes;
@@ -32,7 +35,7 @@ final class Harness implements AutoCloseable {
         blockBytes = lunBlockBytes;
         LunConfig c = new LunConfig(0, volume, lunBlockBytes, "test disk", "0001", "SN0001",
                 discardReadsZeros, 4, 64);
-        target = new BlockScsiTarget(TARGET, MAX_DATA_OUT, List.of(c));
+        target = new BlockScsiTarget(TARGET, MAX_DATA_OUT, List.of(c), alloc);
     }
 
     long capacityBlocks() {
@@ -172,5 +175,6 @@ final class Harness implements AutoCloseable {
     @Override
     public void close() {
         target.close();
+        assertEquals(0, alloc.metric().usedDirectMemory(), "direct buffers leaked by the target");
     }
 }

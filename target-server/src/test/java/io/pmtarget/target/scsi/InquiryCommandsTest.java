@@ -39,6 +39,7 @@ class InquiryCommandsTest {
         assertEquals("test disk       ", ascii(d, 16, 32));
         assertEquals("0001", ascii(d, 32, 36));
         assertEquals(0x05C0, Cdb.u16(d, 60), "SPC-5 version descriptor");
+        assertEquals(0x04C0, Cdb.u16(d, 66), "SBC-3 version descriptor");
     }
 
     @Test
