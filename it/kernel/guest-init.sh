@@ -45,7 +45,8 @@ finish() {   # $1 = PASS|FAIL, rest = details; always the last thing the guest d
     echo "---- dmesg (tail) ----"; dmesg | tail -n 30
   fi
   sync
-  echo "PMTARGET-GUEST: $verdict $* (uptime=$(now)s)"
+  # One line, whatever the reason contained (iscsiadm errors are multi-line).
+  echo "PMTARGET-GUEST: $verdict $(echo "$*" | tr '\n' ' ') (uptime=$(now)s)"
   sleep 1   # let the serial line drain before the power goes
   poweroff -f
 }

@@ -59,7 +59,7 @@ timeout --kill-after=5 "$TIMEOUT_S" unshare --net -- sh -c 'ip link set lo up &&
 RC_PIPE=("${PIPESTATUS[@]}")
 set -e
 ELAPSED_MS=$(( ($(date +%s%N) - START_NS) / 1000000 ))
-VERDICT="$(grep -a -o 'PMTARGET-GUEST: .*' "$OUTF" | tr -d '\r' | tail -n 1)"
+VERDICT="$(grep -a -o 'PMTARGET-GUEST: .*' "$OUTF" | tr -d '\r' | tail -n 1 || true)"
 echo "run-guest: qemu exit ${RC_PIPE[0]}, wall ${ELAPSED_MS} ms"
 [ -n "$LOG" ] || rm -f "$OUTF"
 case "$VERDICT" in
