@@ -31,8 +31,14 @@ public interface KernelTarget extends AutoCloseable {
   /** Short name for logs, e.g. "tgtd". */
   String name();
 
+  /** {@link #stop()}; an interrupt is kept (flag set) and reported as an IOException. */
   @Override
-  default void close() throws IOException, InterruptedException {
-    stop();
+  default void close() throws IOException {
+    try {
+      stop();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while stopping " + name(), e);
+    }
   }
 }
