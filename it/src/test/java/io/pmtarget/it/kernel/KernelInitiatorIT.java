@@ -43,6 +43,14 @@ class KernelInitiatorIT {
         fail("host tool '" + tool + "' missing: run .ci/install-kernel-deps.sh");
       }
     }
+    // qemu runs in a fresh network namespace and the guestfwd command nsenter's back into ours:
+    // both need root (CAP_SYS_ADMIN over the host namespace), not just a user namespace.
+    Process probe = new ProcessBuilder("unshare", "--net", "--", "true").redirectErrorStream(true)
+        .start();
+    String probeOut = new String(probe.getInputStream().readAllBytes());
+    if (!probe.waitFor(10, TimeUnit.SECONDS) || probe.exitValue() != 0) {
+      fail("`unshare --net` does not work here (need root): " + probeOut);
+    }
     guest = new QemuGuest(QemuGuest.findScriptDir(), LOG_DIR);
     long startNs = System.nanoTime();
     guest.build(BUILD_TIMEOUT_MS);

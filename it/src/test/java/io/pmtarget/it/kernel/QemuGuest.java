@@ -99,14 +99,17 @@ final class QemuGuest {
       cmd.addAll(List.of("--sums", expectedSums));
     }
     long startNs = System.nanoTime();
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    // Output to a file, not a pipe: a blocking read could outlive every timeout.
+    Path runnerOut = logDir.resolve("run-" + label + ".out");
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(runnerOut.toFile()).start();
     // run-guest.sh enforces the timeout itself (timeout(1) on qemu); this is the backstop.
     if (!p.waitFor(timeoutMs + 30_000, TimeUnit.MILLISECONDS)) {
       p.descendants().forEach(ProcessHandle::destroyForcibly);
-      p.destroyForcibly();
+      p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
     long wallMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
+    String out = Files.readString(runnerOut, StandardCharsets.ISO_8859_1);
     String verdict = null;
     for (String line : out.split("\r?\n")) {
       int at = line.indexOf(VERDICT_PREFIX);
