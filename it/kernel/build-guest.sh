@@ -166,6 +166,8 @@ cp "$KDIR/boot/vmlinuz-$KVER" "$OUT.tmp/vmlinuz"
 (cd "$R" && find . -print0 | cpio --null -o -H newc --quiet | gzip -1) > "$OUT.tmp/initrd.gz"
 echo "$KEY_TEXT" > "$OUT.tmp/KEY"
 rm -rf "$OUT" && mv "$OUT.tmp" "$OUT"
+# Older guests (other package versions or script hashes) are never used again.
+for old in "$CACHE"/guest-*; do [ "$old" = "$OUT" ] || rm -rf "$old"; done
 log "built $OUT ($(du -h "$OUT/initrd.gz" | cut -f1) initrd; $KEY_TEXT)"
 echo "KERNEL=$OUT/vmlinuz"
 echo "INITRD=$OUT/initrd.gz"
