@@ -116,13 +116,12 @@ class KernelInitiatorIT {
   }
 
   private static KernelTarget newTarget() {
-    String which = System.getProperty("it.kernel.target", "tgtd");
+    String which = System.getProperty("it.kernel.target", "pmtarget");
     switch (which) {
       case "tgtd":
         return new TgtdKernelTarget(LOG_DIR);
       case "pmtarget":
-        throw new UnsupportedOperationException("-Dit.kernel.target=pmtarget: our server is not "
-            + "wired into KernelInitiatorIT yet (implement KernelTarget for it)");
+        return new PmtargetKernelTarget();
       default:
         throw new IllegalArgumentException("-Dit.kernel.target must be tgtd or pmtarget, not " + which);
     }
