@@ -38,6 +38,11 @@ final class LogicalUnit implements AutoCloseable {
     final Reservations reservations = new Reservations();
     /** Caching mode page WCE (SBC-4 6.5.5); false makes every write FUA. */
     volatile boolean writeCacheEnabled = true;
+    /**
+     * Control mode page SWP (SPC-5 7.5.10): set by MODE SELECT, shared by every I_T nexus, not
+     * saved (back to 0 on restart, as the mode page default says).
+     */
+    volatile boolean softwareWriteProtect;
 
     private final ThreadPoolExecutor executor;
     private final ConcurrentHashMap<ItNexus, ArrayDeque<SenseCode>> unitAttentions = new ConcurrentHashMap<>();
@@ -89,8 +94,14 @@ final class LogicalUnit implements AutoCloseable {
         return fuaBit || !writeCacheEnabled;
     }
 
+    /** True when writes to the medium are refused: a read-only volume, or SWP set. */
+    boolean writeProtected() {
+        return volume.readOnly() || softwareWriteProtect;
+    }
+
+    /** SBC-4 4.11 / SPC-5 7.5.10: DATA PROTECT, WRITE PROTECTED for a read-only volume or SWP = 1. */
     void checkWritable() {
-        if (volume.readOnly()) {
+        if (writeProtected()) {
             throw ScsiException.of(SenseCode.WRITE_PROTECTED);
         }
     }

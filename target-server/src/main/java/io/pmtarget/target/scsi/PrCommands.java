@@ -58,10 +58,56 @@ final class PrCommands {
                 out[4] = (byte) 0xEA; // WR_EX_AR, EX_AC_RO, WR_EX_RO, EX_AC, WR_EX
                 out[5] = 0x01;        // EX_AC_AR
                 break;
+            case 3: // READ FULL STATUS
+                out = fullStatus(r);
+                break;
             default:
                 throw new AssertionError("service action not in the command table");
         }
         return target.dataIn(out, out.length, allocationLength);
+    }
+
+    /**
+     * READ FULL STATUS (SPC-5 6.15.5): one full status descriptor per registration. Registrations
+     * are per I_T nexus, so each carries an iSCSI initiator port TransportID (SPC-5 7.6.4.6, format
+     * 01b: {@code name,i,0xISID}) and the relative target port identifier we report in VPD 0x83.
+     */
+    private static byte[] fullStatus(Reservations r) {
+        java.util.List<Reservations.Registration> regs;
+        int generation;
+        synchronized (r) {
+            regs = r.registrations();
+            generation = r.generation();
+        }
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream(64 * regs.size());
+        for (Reservations.Registration reg : regs) {
+            byte[] transportId = iscsiPortTransportId(reg.nexus());
+            byte[] d = new byte[24 + transportId.length];
+            Cdb.putLong(d, 0, reg.key());
+            d[12] = (byte) (reg.holder() ? 0x01 : 0); // ALL_TG_PT 0, R_HOLDER
+            d[13] = (byte) reg.type();                // SCOPE 0h (LU_SCOPE), TYPE (holders only)
+            Cdb.putShort(d, 18, VpdPages.relativeTargetPort(reg.nexus()));
+            Cdb.putInt(d, 20, transportId.length);
+            System.arraycopy(transportId, 0, d, 24, transportId.length);
+            body.write(d, 0, d.length);
+        }
+        byte[] descriptors = body.toByteArray();
+        byte[] out = new byte[8 + descriptors.length];
+        Cdb.putInt(out, 0, generation);
+        Cdb.putInt(out, 4, descriptors.length);
+        System.arraycopy(descriptors, 0, out, 8, descriptors.length);
+        return out;
+    }
+
+    /** iSCSI TransportID, format 01b (initiator port): NUL-terminated name, padded to 4, at least 20 bytes. */
+    static byte[] iscsiPortTransportId(ItNexus nexus) {
+        byte[] name = nexus.initiatorPortName().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int additional = Math.max(20, (name.length + 1 + 3) & ~3);
+        byte[] id = new byte[4 + additional];
+        id[0] = (byte) (0x40 | 0x05); // FORMAT CODE 01b, PROTOCOL IDENTIFIER 5h (iSCSI)
+        Cdb.putShort(id, 2, additional);
+        System.arraycopy(name, 0, id, 4, name.length);
+        return id;
     }
 
     static ScsiResponse reserveOut(BlockScsiTarget target, LogicalUnit lu, ScsiRequest request) {

@@ -103,6 +103,20 @@ final class Reservations {
         return keys.values().stream().mapToLong(Long::longValue).toArray();
     }
 
+    /** One registration as READ FULL STATUS reports it (SPC-5 6.15.5). */
+    record Registration(ItNexus nexus, long key, boolean holder, int type) {
+    }
+
+    /** Every registration, in registration order; {@code type} is the reservation type for holders, else 0. */
+    synchronized java.util.List<Registration> registrations() {
+        java.util.List<Registration> out = new java.util.ArrayList<>(keys.size());
+        for (Map.Entry<ItNexus, Long> e : keys.entrySet()) {
+            boolean holds = isHolder(e.getKey());
+            out.add(new Registration(e.getKey(), e.getValue(), holds, holds ? type : 0));
+        }
+        return out;
+    }
+
     /** {type, key of the reservation (0 for all-registrants types)}, or null when not reserved. */
     synchronized long[] reservation() {
         if (type == 0) {

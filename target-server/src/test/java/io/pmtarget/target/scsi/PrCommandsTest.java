@@ -67,6 +67,39 @@ class PrCommandsTest {
         assertConflict(out(NEXUS_C, 0, 0, 0x5, 0x6, 0));  // unregistered with a non-zero key
     }
 
+    /** READ FULL STATUS (SPC-5 6.15.5): one descriptor per registration, holder flagged, iSCSI TransportID. */
+    @Test
+    void readFullStatus() {
+        byte[] empty = in(3);
+        assertEquals(0, Cdb.u32(empty, 4), "no registrations, no descriptors");
+        out(NEXUS_A, 0, 0, 0, 0xAAL, 0).assertGood();
+        out(NEXUS_B, 0, 0, 0, 0xBBL, 0).assertGood();
+        out(NEXUS_A, 1, Reservations.TYPE_WRITE_EXCLUSIVE, 0xAAL, 0, 0).assertGood();
+        byte[] full = in(3);
+        assertEquals(2, Cdb.u32(full, 0), "PRgeneration");
+        assertEquals(full.length - 8, Cdb.u32(full, 4), "ADDITIONAL LENGTH");
+        int p = 8;
+        ItNexus[] nexuses = {NEXUS_A, NEXUS_B};
+        long[] keys = {0xAAL, 0xBBL};
+        for (int i = 0; i < 2; i++) {
+            assertEquals(keys[i], Cdb.u64(full, p));
+            assertEquals(i == 0 ? 1 : 0, full[p + 12] & 0x03, "R_HOLDER only for the holder, ALL_TG_PT 0");
+            assertEquals(i == 0 ? Reservations.TYPE_WRITE_EXCLUSIVE : 0, full[p + 13] & 0xFF, "SCOPE/TYPE");
+            assertEquals(1, Cdb.u16(full, p + 18), "relative target port = TPGT");
+            int idLength = (int) Cdb.u32(full, p + 20);
+            assertEquals(0x45, full[p + 24] & 0xFF, "TransportID format 01b, iSCSI");
+            int additional = Cdb.u16(full, p + 26);
+            assertEquals(idLength - 4, additional);
+            assertEquals(0, additional % 4);
+            String name = new String(full, p + 28, nexuses[i].initiatorPortName().length(),
+                    java.nio.charset.StandardCharsets.UTF_8);
+            assertEquals(nexuses[i].initiatorPortName(), name);
+            assertEquals(0, full[p + 28 + name.length()], "NUL-terminated");
+            p += 24 + idLength;
+        }
+        assertEquals(full.length, p);
+    }
+
     @Test
     void reportCapabilities() {
         byte[] caps = in(2);
@@ -143,7 +176,7 @@ class PrCommandsTest {
         out(NEXUS_A, 1, 0x02, 0xA, 0, 0).assertInvalidCdbField(2, 3); // type 2 is obsolete
         out(NEXUS_A, 1, 0x11, 0xA, 0, 0).assertInvalidCdbField(2, 7); // scope other than LU
         h.exec(NEXUS_A, 0, cdb(0x5F, 5, 1, 0, 0, 0, 0, 0, 24, 0), new byte[24], 24).assertInvalidCdbField(1, 4);
-        h.exec(NEXUS_A, 0, cdb(0x5E, 3, 0, 0, 0, 0, 0, 0x10, 0, 0), null, 4096).assertInvalidCdbField(1, 4);
+        h.exec(NEXUS_A, 0, cdb(0x5E, 4, 0, 0, 0, 0, 0, 0x10, 0, 0), null, 4096).assertInvalidCdbField(1, 4);
     }
 
     @Test
