@@ -75,7 +75,8 @@ final class CommandTable {
             if (sa == 5) {
                 continue; // PREEMPT AND ABORT: aborting other nexuses' tasks is not wired to the transport
             }
-            add(0x5F, sa, "PERSISTENT RESERVE OUT/" + PrCommands.OUT_NAMES[sa], false, false, Access.NONE,
+            // io = true: with APTPL the state file is written and fsynced, never on the event loop.
+            add(0x5F, sa, "PERSISTENT RESERVE OUT/" + PrCommands.OUT_NAMES[sa], true, false, Access.NONE,
                     PrCommands::reserveOut, 0x5F, sa, 0xFF, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0);
         }
         add(0x16, -1, "RESERVE(6)", false, false, Access.NONE, PrCommands::reserve6, 0x16, 0, 0, 0, 0, 0);

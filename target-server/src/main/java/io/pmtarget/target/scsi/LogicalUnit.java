@@ -35,7 +35,7 @@ final class LogicalUnit implements AutoCloseable {
     /** NAA 3 (locally assigned) identifier, 8 bytes, a stable hash of target name and LUN. */
     final byte[] naaId;
     final RangeLock rangeLock = new RangeLock();
-    final Reservations reservations = new Reservations();
+    final Reservations reservations;
     /** Caching mode page WCE (SBC-4 6.5.5); false makes every write FUA. */
     volatile boolean writeCacheEnabled = true;
     /**
@@ -58,6 +58,7 @@ final class LogicalUnit implements AutoCloseable {
                     + volume.sizeBytes() + " bytes holds no " + blockBytes + "-byte block");
         }
         this.naaId = naaIdentifier(targetName, config.lun());
+        this.reservations = new Reservations(config.prStateFile());
         AtomicInteger threadIndex = new AtomicInteger();
         this.executor = new ThreadPoolExecutor(config.ioThreads(), config.ioThreads(), 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(config.queueDepth()), r -> {

@@ -53,8 +53,9 @@ final class PrCommands {
             case 2: // REPORT CAPABILITIES
                 out = new byte[8];
                 Cdb.putShort(out, 0, 8);
-                // CRH 0, SIP_C 0, ATP_C 0, PTPL_C 0; TMV 1 with the types we support.
-                out[3] = (byte) 0x80;
+                // CRH 0, SIP_C 0, ATP_C 0, PTPL_C when a state file exists; TMV 1 with our types; PTPL_A.
+                out[2] = (byte) (r.persistCapable() ? 0x01 : 0);
+                out[3] = (byte) (0x80 | (r.aptpl() ? 0x01 : 0));
                 out[4] = (byte) 0xEA; // WR_EX_AR, EX_AC_RO, WR_EX_RO, EX_AC, WR_EX
                 out[5] = 0x01;        // EX_AC_AR
                 break;
@@ -133,8 +134,10 @@ final class PrCommands {
         if ((flags & 0x04) != 0) {
             throw ScsiException.param(20, 2); // ALL_TG_PT: not supported (ATP_C = 0)
         }
-        if ((flags & 0x01) != 0) {
-            throw ScsiException.param(20, 0); // APTPL: not supported (PTPL_C = 0)
+        boolean register = serviceAction == 0 || serviceAction == 6;
+        boolean aptplBit = (flags & 0x01) != 0;
+        if (aptplBit && register && !lu.reservations.persistCapable()) {
+            throw ScsiException.param(20, 0); // APTPL without a state file: not supported (PTPL_C = 0)
         }
         boolean needsType = serviceAction == 1 || serviceAction == 2 || serviceAction == 4;
         if (needsType && scope != 0) {
@@ -145,18 +148,25 @@ final class PrCommands {
         }
         ItNexus nexus = request.nexus();
         Reservations r = lu.reservations;
-        try {
-            switch (serviceAction) {
-                case 0 -> r.register(lu, nexus, reservationKey, serviceActionKey, false);
-                case 1 -> r.reserve(nexus, reservationKey, type);
-                case 2 -> r.release(lu, nexus, reservationKey, type);
-                case 3 -> r.clear(lu, nexus, reservationKey);
-                case 4 -> r.preempt(lu, nexus, reservationKey, serviceActionKey, type);
-                case 6 -> r.register(lu, nexus, reservationKey, serviceActionKey, true);
-                default -> throw new AssertionError("service action not in the command table");
+        // One lock across the change and its persistence: no other PR OUT sees a state the file lacks.
+        synchronized (r) {
+            PrStateFile.State before = r.snapshot();
+            boolean beforeAptpl = r.aptpl();
+            try {
+                switch (serviceAction) {
+                    case 0 -> r.register(lu, nexus, reservationKey, serviceActionKey, false);
+                    case 1 -> r.reserve(nexus, reservationKey, type);
+                    case 2 -> r.release(lu, nexus, reservationKey, type);
+                    case 3 -> r.clear(lu, nexus, reservationKey);
+                    case 4 -> r.preempt(lu, nexus, reservationKey, serviceActionKey, type);
+                    case 6 -> r.register(lu, nexus, reservationKey, serviceActionKey, true);
+                    default -> throw new AssertionError("service action not in the command table");
+                }
+            } catch (Reservations.Conflict c) {
+                return BlockScsiTarget.RESERVATION_CONFLICT;
             }
-        } catch (Reservations.Conflict c) {
-            return BlockScsiTarget.RESERVATION_CONFLICT;
+            // SPC-5 6.16.3: APTPL counts only for REGISTER and REGISTER AND IGNORE EXISTING KEY.
+            r.persist(before, beforeAptpl, register ? aptplBit : null);
         }
         return BlockScsiTarget.GOOD;
     }

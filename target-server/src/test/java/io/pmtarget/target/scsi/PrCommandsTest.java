@@ -100,6 +100,70 @@ class PrCommandsTest {
         assertEquals(full.length, p);
     }
 
+    private static Harness.Result out(Harness x, ItNexus n, int sa, int type, long key, long saKey, int flags) {
+        byte[] p = new byte[24];
+        Cdb.putLong(p, 0, key);
+        Cdb.putLong(p, 8, saKey);
+        p[20] = (byte) flags;
+        return x.exec(n, 0, cdb(0x5F, sa, type, 0, 0, 0, 0, 0, 24, 0), p, 24);
+    }
+
+    private static byte[] in(Harness x, ItNexus n, int sa) {
+        Harness.Result r = x.exec(n, 0, cdb(0x5E, sa, 0, 0, 0, 0, 0, 0x10, 0, 0), null, 4096);
+        r.assertGood();
+        return r.data();
+    }
+
+    /**
+     * SPC-5 5.13.5 APTPL: registrations and the reservation survive a restart (a new target on the
+     * same state file) while the last REGISTER had APTPL = 1; APTPL = 0 removes the file.
+     */
+    @Test
+    void aptplStateSurvivesARestart(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path file = dir.resolve("lun0.pr");
+        try (Harness first = new Harness(file)) {
+            assertEquals(0x01, in(first, NEXUS_A, 2)[2] & 0x01, "PTPL_C with a state file");
+            out(first, NEXUS_A, 0, 0, 0, 0xAAL, 0x01).assertGood(); // REGISTER, APTPL
+            out(first, NEXUS_B, 0, 0, 0, 0xBBL, 0).assertGood();    // APTPL 0 would drop it...
+            assertEquals(false, java.nio.file.Files.exists(file), "...the last REGISTER decides");
+            out(first, NEXUS_B, 0, 0, 0xBBL, 0xBCL, 0x01).assertGood();
+            out(first, NEXUS_A, 1, Reservations.TYPE_EXCLUSIVE_ACCESS, 0xAAL, 0, 0).assertGood();
+            assertEquals(0x01, in(first, NEXUS_A, 2)[3] & 0x01, "PTPL_A");
+        }
+        try (Harness second = new Harness(file)) {
+            byte[] keys = in(second, NEXUS_A, 0);
+            assertEquals(16, Cdb.u32(keys, 4));
+            assertEquals(0xAAL, Cdb.u64(keys, 8));
+            assertEquals(0xBCL, Cdb.u64(keys, 16));
+            byte[] res = in(second, NEXUS_A, 1);
+            assertEquals(0xAAL, Cdb.u64(res, 8), "holder's key");
+            assertEquals(Reservations.TYPE_EXCLUSIVE_ACCESS, res[21] & 0x0F);
+            assertConflict(second.exec(NEXUS_B, 0, read10(0, 1, 0), null, 512)); // still enforced
+            second.exec(NEXUS_A, 0, read10(0, 1, 0), null, 512).assertGood();
+            assertEquals(Cdb.u32(keys, 0), Cdb.u32(in(second, NEXUS_A, 0), 0), "PRgeneration kept");
+            out(second, NEXUS_A, 0, 0, 0xAAL, 0xAAL, 0).assertGood(); // re-register with APTPL 0
+            assertEquals(false, java.nio.file.Files.exists(file));
+        }
+        try (Harness third = new Harness(file)) {
+            assertEquals(0, Cdb.u32(in(third, NEXUS_A, 0), 4), "APTPL 0: nothing survives");
+        }
+    }
+
+    @Test
+    void damagedStateFileIsRefusedWithItsLine(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path file = dir.resolve("lun0.pr");
+        java.nio.file.Files.writeString(file, PrStateFile.MAGIC + "\ngeneration 3\nreg\tzz\n");
+        var e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> new Harness(file));
+        org.junit.jupiter.api.Assertions.assertTrue(String.valueOf(e.getMessage()).contains(":3:"), e.getMessage());
+    }
+
+    @Test
+    void aptplWithoutAStateFileIsRefused() {
+        out(NEXUS_A, 0, 0, 0, 0xA, 0x01).assertFieldPointer(false, 20, 0);
+        out(NEXUS_A, 0, 0, 0, 0xA, 0).assertGood();
+        out(NEXUS_A, 1, Reservations.TYPE_WRITE_EXCLUSIVE, 0xA, 0, 0x01).assertGood(); // ignored off REGISTER
+    }
+
     @Test
     void reportCapabilities() {
         byte[] caps = in(2);
