@@ -31,10 +31,11 @@ final class PrStateFile {
     /** Bounds what a damaged or foreign file can make us read. */
     static final long FILE_BYTES_MAX = 1 << 20;
 
-    /** One registration; holder/type describe the reservation (type 0: none). */
+    /** The whole state; type/holderIndex describe the reservation (type 0: none). */
     record State(int generation, int type, int holderIndex, List<Reg> registrations) {
     }
 
+    /** One registration: its key and the I_T nexus it belongs to. */
     record Reg(long key, ItNexus nexus) {
     }
 

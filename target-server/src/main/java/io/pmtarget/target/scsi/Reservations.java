@@ -69,7 +69,9 @@ final class Reservations {
 
     /**
      * @param stateFile file for APTPL state (loaded now if it exists), or null
-     * @throws IOException the file exists but cannot be read or is damaged (message names the line)
+     * @throws UncheckedIOException the file exists but cannot be read or is damaged (the message
+     *                              names the file and line): the LU is not created rather than
+     *                              silently losing reservations an initiator relies on
      */
     Reservations(Path stateFile) {
         this.stateFile = stateFile;
