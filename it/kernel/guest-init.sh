@@ -156,6 +156,9 @@ if [ "$MODE" = write ]; then
   PART="/dev/${DISK}1"; wait_node "$PART"
 fi
 
+# The kernel reads the partition table after the disk appears: wait for the node (verify boots
+# have not waited for it yet).
+wait_node "$PART"
 /usr/sbin/e2fsck -fn "$PART" >/tmp/fsck.log 2>&1 || fail "e2fsck -fn not clean: $(tail -n 5 /tmp/fsck.log)"
 mount -t ext4 -o ro "$PART" /mnt || fail "mount for verify"
 if [ "$MODE" = verify ]; then
