@@ -1,7 +1,7 @@
 package io.pmtarget.target;
 
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.Channel;
 import io.pmtarget.target.config.Portal;
 
 /**
@@ -20,5 +20,5 @@ public interface ConnectionInitializerFactory<T> {
      *                  SendTargets lists {@link TargetDirectory#targetsOn(Portal)})
      * @param portal    the portal as configured (port may be 0 in tests; see {@link Server#boundAddresses()})
      */
-    ChannelInitializer<SocketChannel> create(TargetDirectory<T> directory, Portal portal);
+    ChannelInitializer<? extends Channel> create(TargetDirectory<T> directory, Portal portal);
 }

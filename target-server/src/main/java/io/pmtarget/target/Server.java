@@ -106,13 +106,17 @@ public final class Server<T> implements AutoCloseable {
             buildTargets();
             listen();
             adminServer = startAdmin();
-        } catch (ServerStartException | RuntimeException | Error e) {
+        } catch (ServerStartException | Error e) {
             closeQuietly();
             throw e;
+        } catch (RuntimeException e) {
+            // A bug in a plugged-in factory, most likely: still undo everything, keep the cause.
+            closeQuietly();
+            throw new ServerStartException("unexpected failure while starting: " + e, e);
         }
         state = State.RUNNING;
         LOG.info("pmtarget {} serving: portals {} volumes {} targets {} admin {} data-dir {}",
-                Version.version(), boundAddresses, describeVolumes(), describeTargets(),
+                Version.version(), describePortals(), describeVolumes(), describeTargets(),
                 config.server().adminSocket(), config.server().dataDir());
     }
 
@@ -125,20 +129,29 @@ public final class Server<T> implements AutoCloseable {
                         PosixFilePermissions.fromString("rwx------")));
                 LOG.info("created data directory {}", dataDir);
             }
+            // Only under the data directory: the loader checked that other parents exist.
             for (VolumeConfig volume : config.volumes().values()) {
-                Files.createDirectories(volume.cacheFile().toAbsolutePath().getParent());
-                Files.createDirectories(volume.backingFile().toAbsolutePath().getParent());
+                createUnderDataDir(volume.cacheFile().getParent());
+                createUnderDataDir(volume.backingFile().getParent());
             }
-            Files.createDirectories(config.server().adminSocket().getParent());
+            createUnderDataDir(config.server().adminSocket().getParent());
             lockChannel = FileChannel.open(config.server().lockFile(), StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE);
             lock = lockChannel.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            lock = null; // held by another server in this JVM (tests, embedding)
         } catch (IOException e) {
             throw new ServerStartException("cannot prepare data directory " + dataDir + ": " + e, e);
         }
         if (lock == null) {
             throw new ServerStartException("data directory " + dataDir + " is in use by another pmtarget server ("
                     + config.server().lockFile() + " is locked)");
+        }
+    }
+
+    private void createUnderDataDir(Path directory) throws IOException {
+        if (directory.startsWith(config.server().dataDir())) {
+            Files.createDirectories(directory);
         }
     }
 
@@ -246,14 +259,11 @@ public final class Server<T> implements AutoCloseable {
         if (state == State.CLOSED) {
             return;
         }
-        boolean wasRunning = state == State.RUNNING;
         closeQuietly();
-        if (wasRunning) {
-            LOG.info("pmtarget stopped");
-        }
     }
 
     private void closeQuietly() {
+        boolean wasRunning = state == State.RUNNING;
         state = State.CLOSED;
         long timeoutMs = config.server().shutdownTimeoutMs();
         if (adminServer != null) {
@@ -289,6 +299,10 @@ public final class Server<T> implements AutoCloseable {
                 lockChannel.close();
             }
         });
+        if (wasRunning) {
+            // Before the latch: serve's main thread exits the JVM as soon as it is released.
+            LOG.info("pmtarget stopped");
+        }
         stopped.countDown();
     }
 
@@ -303,6 +317,14 @@ public final class Server<T> implements AutoCloseable {
         } catch (Exception e) {
             LOG.error("stopping {}: {}", what, e.toString(), e);
         }
+    }
+
+    private List<String> describePortals() {
+        List<String> out = new ArrayList<>();
+        for (InetSocketAddress address : boundAddresses) {
+            out.add(new Portal(address.getAddress().getHostAddress(), address.getPort()).toString());
+        }
+        return out;
     }
 
     private String describeVolumes() {

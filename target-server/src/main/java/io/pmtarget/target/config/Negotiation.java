@@ -30,6 +30,11 @@ public record Negotiation(
     public static final int DATA_LENGTH_MIN_BYTES = 512;
     public static final int DATA_LENGTH_MAX_BYTES = 16_777_215;
 
+    /** The values used when a target has no negotiation block (see conf/pmtarget.conf for each one's why). */
+    public static Negotiation defaults() {
+        return NegotiationReader.defaults();
+    }
+
     public Negotiation {
         headerDigests = List.copyOf(headerDigests);
         dataDigests = List.copyOf(dataDigests);

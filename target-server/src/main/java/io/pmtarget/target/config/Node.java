@@ -23,6 +23,9 @@ final class Node {
     private static final Pattern LINE_RANGE = Pattern.compile(": (\\d+)-(\\d+)$");
     private static final Pattern PLAIN_KEY = Pattern.compile("[A-Za-z0-9_-]+");
 
+    /** What {@link #bytes} returns for a value it reported as wrong (sizes are never negative). */
+    static final long INVALID = -1;
+
     private final Problems problems;
     private final String path;
     private final ConfigObject object;
@@ -41,8 +44,12 @@ final class Node {
         return object.origin();
     }
 
+    /** Keys in file order (by line, then name), so "the second one" in an error is second in the file. */
     Set<String> keys() {
-        return new TreeSet<>(object.keySet());
+        List<String> keys = new ArrayList<>(object.keySet());
+        keys.sort(java.util.Comparator.comparingInt((String k) -> object.get(k).origin().lineNumber())
+                .thenComparing(k -> k));
+        return new java.util.LinkedHashSet<>(keys);
     }
 
     boolean has(String key) {
@@ -152,7 +159,10 @@ final class Node {
         return parsed;
     }
 
-    /** A size in bytes: a number, or text with a unit ("64MiB", "1GiB"; HOCON's "K","M","G" are powers of 2). */
+    /**
+     * A size in bytes: a number, or text with a unit ("64MiB", "1GiB"; HOCON's "K","M","G" are
+     * powers of 2). Returns {@code fallback} when absent and {@link #INVALID} after reporting a problem.
+     */
     long bytes(String key, long fallback, long min, long max) {
         if (!has(key)) {
             return fallback;
@@ -162,11 +172,11 @@ final class Node {
             sizeBytes = object.toConfig().getBytes(ConfigUtil.quoteString(key));
         } catch (ConfigException e) {
             error(key, "not a size: " + describe(object.get(key)) + " (use bytes or a unit: 512KiB, 64MiB, 1GiB)");
-            return fallback;
+            return INVALID;
         }
         if (sizeBytes < min || sizeBytes > max) {
             error(key, sizeBytes + " bytes is out of range " + min + ".." + max);
-            return fallback;
+            return INVALID;
         }
         return sizeBytes;
     }

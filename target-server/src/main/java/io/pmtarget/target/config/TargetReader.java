@@ -133,7 +133,8 @@ final class TargetReader {
             return List.of();
         }
         List<Portal> portals = new ArrayList<>();
-        for (String text : node.strings(PORTALS, List.of(), false)) {
+        List<String> texts = node.strings(PORTALS, List.of(), false);
+        for (String text : texts) {
             try {
                 Portal portal = Portal.parse(text.trim());
                 if (portals.contains(portal)) {
@@ -149,7 +150,7 @@ final class TargetReader {
             node.error(PORTALS, portals.size() + " portals; at most " + PORTALS_MAX);
             return List.of();
         }
-        if (portals.isEmpty() && node.has(PORTALS)) {
+        if (texts.isEmpty()) {
             node.error(PORTALS, "needs at least one portal");
         }
         return portals;

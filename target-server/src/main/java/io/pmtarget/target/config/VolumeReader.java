@@ -90,11 +90,11 @@ final class VolumeReader {
             blockSize = BLOCK_SIZE_DEFAULT_BYTES;
         }
         long cacheSize = node.bytes(CACHE_SIZE, 0, 0, SIZE_MAX_BYTES);
-        if (cacheSize != 0 && cacheSize < CACHE_SIZE_MIN_BYTES) {
+        if (cacheSize > 0 && cacheSize < CACHE_SIZE_MIN_BYTES) {
             node.error(CACHE_SIZE, cacheSize + " bytes is below the minimum " + CACHE_SIZE_MIN_BYTES);
         }
         long backingSize = node.bytes(BACKING_SIZE, 0, 0, SIZE_MAX_BYTES);
-        if (backingSize % blockSize != 0) {
+        if (backingSize > 0 && backingSize % blockSize != 0) {
             node.error(BACKING_SIZE, backingSize + " bytes is not a multiple of block-size " + blockSize);
         }
         // Size 0 means "use the existing file": reading whether it exists touches nothing.
@@ -106,7 +106,7 @@ final class VolumeReader {
         }
         Persistence persistence = persistence(node);
         Map<String, String> options = options(node.child(OPTIONS), optionValidator);
-        if (cacheFile == null || backingFile == null) {
+        if (cacheFile == null || backingFile == null || cacheSize < 0 || backingSize < 0) {
             return null;
         }
         return new VolumeConfig(name, cacheFile, cacheSize, backingFile, backingSize, (int) blockSize,
@@ -118,12 +118,21 @@ final class VolumeReader {
         if (text == null) {
             return null;
         }
+        Path path;
         try {
-            return dataDir.resolve(text).normalize();
+            path = dataDir.resolve(text).normalize();
         } catch (InvalidPathException e) {
             node.error(key, "not a valid path: " + e.getReason());
             return null;
         }
+        // Only directories under data-dir are created: a missing /mnt/pmem0 means an unmounted
+        // device, and creating it would put the cache on the root file system.
+        Path parent = path.getParent();
+        if (!path.startsWith(dataDir) && parent != null && !Files.isDirectory(parent)) {
+            node.error(key, "directory " + parent + " does not exist (only directories under data-dir are created)");
+            return null;
+        }
+        return path;
     }
 
     private static Persistence persistence(Node node) {
@@ -149,6 +158,9 @@ final class VolumeReader {
             if (text != null && OPTION_KEYS.contains(key)) {
                 options.put(key, text);
             }
+        }
+        if (options.isEmpty()) {
+            return options;
         }
         try {
             optionValidator.accept(Map.copyOf(options));

@@ -28,6 +28,10 @@ public final class IscsiConnectionInitializer extends ChannelInitializer<Channel
                 scsiTargets, limits, new SecureRandom(), loginTimeoutMs);
     }
 
+    IscsiConnectionInitializer(PortalContext portal) {
+        this.portal = portal;
+    }
+
     @Override
     protected void initChannel(Channel channel) {
         IscsiPipeline.initConnection(channel.pipeline(), new LoginPhaseHandler(portal));
