@@ -50,7 +50,18 @@ final class JscsiConfig {
     }
 
     /**
-     * Global keys: jSCSI offers every key in this block at login (RFC 7143 13). The values are
+     * Global keys: jSCSI offers every key in this block at login (RFC 7143 13), all in its first
+     * Login Request, which is already in the operational stage (CSG=1: jSCSI never does a security
+     * stage). Left out on purpose although jSCSI's sample config has them: AuthMethod (a security
+     * key, RFC 7143 12.1; offered with CSG=1 our server refuses the login with 0x0200, "AuthMethod
+     * outside the security stage", while tgtd tolerates it) and the marker keys IFMarker, OFMarker,
+     * IFMarkInt, OFMarkInt (iSCSI markers are gone from RFC 7143; tgtd answers the intervals with
+     * Reject). The schema makes all five optional. ImmediateData=No: with Yes, jSCSI's
+     * ReadResponseState rejects a SCSI Response that follows the Data-In PDUs ("Parser should not
+     * be instance of SCSIResponseParser because of ImmendiateData-Flag"), i.e. it demands status
+     * in the last Data-In (RFC 7143 11.7.3 makes that optional for the target) and ties it to a
+     * key that is about unsolicited write data (RFC 7143 13.11). Our server sends a separate SCSI
+     * Response; tgtd collapses status into Data-In. The values are
      * RFC 7143 defaults except MaxRecvDataSegmentLength (8192 is also the default) and
      * ImmediateData/InitialR2T, chosen so writes exercise R2T + Data-Out (RFC 7143 13.10-13.11).
      * Digests are off: jSCSI's CRC32C is broken (see README-jscsi.md).
@@ -62,7 +73,6 @@ final class JscsiConfig {
                     xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
                     xsi:schemaLocation="http://www.jscsi.org/2006-09 jscsi.xsd">
                   <global>
-                    <AuthMethod>None</AuthMethod>
                     <DataDigest>None</DataDigest>
                     <DataPDUInOrder>Yes</DataPDUInOrder>
                     <DataSequenceInOrder>Yes</DataSequenceInOrder>
@@ -71,9 +81,7 @@ final class JscsiConfig {
                     <ErrorRecoveryLevel>0</ErrorRecoveryLevel>
                     <FirstBurstLength>65536</FirstBurstLength>
                     <HeaderDigest>None</HeaderDigest>
-                    <IFMarker>No</IFMarker>
-                    <IFMarkInt>2048</IFMarkInt>
-                    <ImmediateData>Yes</ImmediateData>
+                    <ImmediateData>No</ImmediateData>
                     <InitialR2T>Yes</InitialR2T>
                     <InitiatorAlias>pmtarget-it</InitiatorAlias>
                     <InitiatorName>%4$s</InitiatorName>
@@ -81,8 +89,6 @@ final class JscsiConfig {
                     <MaxConnections>1</MaxConnections>
                     <MaxOutstandingR2T>1</MaxOutstandingR2T>
                     <MaxRecvDataSegmentLength>8192</MaxRecvDataSegmentLength>
-                    <OFMarker>No</OFMarker>
-                    <OFMarkInt>2048</OFMarkInt>
                     <SessionType>Normal</SessionType>
                   </global>
                   <target id="%1$s" address="127.0.0.1" port="%2$d">
