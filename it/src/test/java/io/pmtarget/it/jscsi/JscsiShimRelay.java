@@ -182,99 +182,99 @@ final class JscsiShimRelay implements AutoCloseable {
             }
         }
 
-    private static byte[] readPdu(DataInputStream in) throws IOException {
-        byte[] bhs = new byte[BHS_BYTES];
-        in.readFully(bhs);
-        int ahsBytes = (bhs[4] & 0xff) * 4;
-        int dataBytes = ((bhs[5] & 0xff) << 16) | ((bhs[6] & 0xff) << 8) | (bhs[7] & 0xff);
-        if (dataBytes > MAX_DATA_SEGMENT_BYTES) {
-            throw new IOException("data segment of " + dataBytes + " bytes exceeds the relay's bound");
+        private static byte[] readPdu(DataInputStream in) throws IOException {
+            byte[] bhs = new byte[BHS_BYTES];
+            in.readFully(bhs);
+            int ahsBytes = (bhs[4] & 0xff) * 4;
+            int dataBytes = ((bhs[5] & 0xff) << 16) | ((bhs[6] & 0xff) << 8) | (bhs[7] & 0xff);
+            if (dataBytes > MAX_DATA_SEGMENT_BYTES) {
+                throw new IOException("data segment of " + dataBytes + " bytes exceeds the relay's bound");
+            }
+            byte[] pdu = new byte[BHS_BYTES + ahsBytes + ((dataBytes + 3) & ~3)];
+            System.arraycopy(bhs, 0, pdu, 0, BHS_BYTES);
+            in.readFully(pdu, BHS_BYTES, pdu.length - BHS_BYTES);
+            return pdu;
         }
-        byte[] pdu = new byte[BHS_BYTES + ahsBytes + ((dataBytes + 3) & ~3)];
-        System.arraycopy(bhs, 0, pdu, 0, BHS_BYTES);
-        in.readFully(pdu, BHS_BYTES, pdu.length - BHS_BYTES);
-        return pdu;
-    }
 
-    /** Initiator -> target. Returns whether to forward the PDU. */
-    private boolean request(byte[] pdu, OutputStream out) throws IOException, InterruptedException {
-        ByteBuffer b = ByteBuffer.wrap(pdu);
-        int opcode = pdu[0] & OPCODE_MASK;
-        if (opcode == SCSI_COMMAND && b.getLong(LUN_OFFSET) == 0) {
+        /** Initiator -> target. Returns whether to forward the PDU. */
+        private boolean request(byte[] pdu, OutputStream out) throws IOException, InterruptedException {
+            ByteBuffer b = ByteBuffer.wrap(pdu);
+            int opcode = pdu[0] & OPCODE_MASK;
+            if (opcode == SCSI_COMMAND && b.getLong(LUN_OFFSET) == 0) {
+                b.putShort(LUN_OFFSET, (short) targetLun);
+                rewrittenCommands.incrementAndGet();
+            }
+            if (opcode == SCSI_COMMAND && requestShift == 0) {
+                out.write(testUnitReady(b.getInt(SN1_OFFSET), b.getInt(SN2_OFFSET)));
+                out.flush();
+                if (!turAnswered.await(TUR_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+                    throw new IOException("no answer to the injected TEST UNIT READY in " + TUR_TIMEOUT_MS + " ms");
+                }
+                requestShift = 1;
+            }
+            if (opcode != LOGIN_REQUEST && requestShift != 0) {
+                if (opcode != DATA_OUT) {
+                    b.putInt(SN1_OFFSET, b.getInt(SN1_OFFSET) + requestShift);
+                }
+                b.putInt(SN2_OFFSET, b.getInt(SN2_OFFSET) + requestShift);
+            }
+            return true;
+        }
+
+        private byte[] testUnitReady(int cmdSn, int expStatSn) {
+            ByteBuffer b = ByteBuffer.allocate(BHS_BYTES);
+            b.put(0, (byte) SCSI_COMMAND);
+            b.put(1, (byte) 0x81); // F=1, R=W=0, ATTR=SIMPLE (RFC 7143 11.3.1)
             b.putShort(LUN_OFFSET, (short) targetLun);
-            rewrittenCommands.incrementAndGet();
+            b.putInt(ITT_OFFSET, TUR_ITT);
+            b.putInt(20, 0); // Expected Data Transfer Length
+            b.putInt(SN1_OFFSET, cmdSn);
+            b.putInt(SN2_OFFSET, expStatSn);
+            // CDB at 32..47 stays all zero: TEST UNIT READY (SPC-5 6.47).
+            return b.array();
         }
-        if (opcode == SCSI_COMMAND && requestShift == 0) {
-            out.write(testUnitReady(b.getInt(SN1_OFFSET), b.getInt(SN2_OFFSET)));
-            out.flush();
-            if (!turAnswered.await(TUR_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
-                throw new IOException("no answer to the injected TEST UNIT READY in " + TUR_TIMEOUT_MS + " ms");
-            }
-            requestShift = 1;
-        }
-        if (opcode != LOGIN_REQUEST && requestShift != 0) {
-            if (opcode != DATA_OUT) {
-                b.putInt(SN1_OFFSET, b.getInt(SN1_OFFSET) + requestShift);
-            }
-            b.putInt(SN2_OFFSET, b.getInt(SN2_OFFSET) + requestShift);
-        }
-        return true;
-    }
 
-    private byte[] testUnitReady(int cmdSn, int expStatSn) {
-        ByteBuffer b = ByteBuffer.allocate(BHS_BYTES);
-        b.put(0, (byte) SCSI_COMMAND);
-        b.put(1, (byte) 0x81); // F=1, R=W=0, ATTR=SIMPLE (RFC 7143 11.3.1)
-        b.putShort(LUN_OFFSET, (short) targetLun);
-        b.putInt(ITT_OFFSET, TUR_ITT);
-        b.putInt(20, 0); // Expected Data Transfer Length
-        b.putInt(SN1_OFFSET, cmdSn);
-        b.putInt(SN2_OFFSET, expStatSn);
-        // CDB at 32..47 stays all zero: TEST UNIT READY (SPC-5 6.47).
-        return b.array();
-    }
-
-    /** Target -> initiator. Returns whether to forward the PDU. */
-    private boolean response(byte[] pdu) {
-        ByteBuffer b = ByteBuffer.wrap(pdu);
-        int opcode = pdu[0] & OPCODE_MASK;
-        if (b.getInt(ITT_OFFSET) == TUR_ITT) {
-            if (opcode == SCSI_RESPONSE) {
-                recordTurResponse(b);
-                responseShift = 1;
-                turAnswered.countDown();
+        /** Target -> initiator. Returns whether to forward the PDU. */
+        private boolean response(byte[] pdu) {
+            ByteBuffer b = ByteBuffer.wrap(pdu);
+            int opcode = pdu[0] & OPCODE_MASK;
+            if (b.getInt(ITT_OFFSET) == TUR_ITT) {
+                if (opcode == SCSI_RESPONSE) {
+                    recordTurResponse(b);
+                    responseShift = 1;
+                    turAnswered.countDown();
+                }
+                return false;
             }
-            return false;
-        }
-        if (opcode != LOGIN_RESPONSE && responseShift != 0) {
-            boolean statSnValid = opcode != DATA_IN || (pdu[1] & 0x01) != 0; // Data-In: S bit
-            if (statSnValid) {
-                b.putInt(SN1_OFFSET, b.getInt(SN1_OFFSET) - responseShift);
+            if (opcode != LOGIN_RESPONSE && responseShift != 0) {
+                boolean statSnValid = opcode != DATA_IN || (pdu[1] & 0x01) != 0; // Data-In: S bit
+                if (statSnValid) {
+                    b.putInt(SN1_OFFSET, b.getInt(SN1_OFFSET) - responseShift);
+                }
+                b.putInt(SN2_OFFSET, b.getInt(SN2_OFFSET) - responseShift);
+                b.putInt(SN3_OFFSET, b.getInt(SN3_OFFSET) - responseShift);
             }
-            b.putInt(SN2_OFFSET, b.getInt(SN2_OFFSET) - responseShift);
-            b.putInt(SN3_OFFSET, b.getInt(SN3_OFFSET) - responseShift);
+            return true;
         }
-        return true;
-    }
 
-    /** SCSI Response: status at byte 3; sense data = 2-byte length + fixed-format sense (SPC-5 4.4.3). */
-    private void recordTurResponse(ByteBuffer b) {
-        int status = b.get(3) & 0xff;
-        int senseKey = -1;
-        int asc = -1;
-        int dataBytes = b.getInt(4) & 0xffffff;
-        if (dataBytes >= 2 + 13) {
-            senseKey = b.get(BHS_BYTES + 2 + 2) & 0x0f;
-            asc = b.get(BHS_BYTES + 2 + 12) & 0xff;
+        /** SCSI Response: status at byte 3; sense data = 2-byte length + fixed-format sense (SPC-5 4.4.3). */
+        private void recordTurResponse(ByteBuffer b) {
+            int status = b.get(3) & 0xff;
+            int senseKey = -1;
+            int asc = -1;
+            int dataBytes = b.getInt(4) & 0xffffff;
+            if (dataBytes >= 2 + 13) {
+                senseKey = b.get(BHS_BYTES + 2 + 2) & 0x0f;
+                asc = b.get(BHS_BYTES + 2 + 12) & 0xff;
+            }
+            if (status == 0x02 && senseKey == SENSE_KEY_UNIT_ATTENTION) {
+                unitAttentionsAbsorbed.incrementAndGet();
+            }
+            lastTurOutcome.set("status=0x" + Integer.toHexString(status) + " senseKey=0x"
+                    + Integer.toHexString(senseKey) + " asc=0x" + Integer.toHexString(asc));
         }
-        if (status == 0x02 && senseKey == SENSE_KEY_UNIT_ATTENTION) {
-            unitAttentionsAbsorbed.incrementAndGet();
-        }
-        lastTurOutcome.set("status=0x" + Integer.toHexString(status) + " senseKey=0x"
-                + Integer.toHexString(senseKey) + " asc=0x" + Integer.toHexString(asc));
-    }
 
-    } // Conn
+    }
 
     private void fail(Throwable e) {
         if (!server.isClosed()) {
