@@ -69,6 +69,10 @@ final class Responder {
     private final SessionState state;
     private final ArrayDeque<Outgoing> queue = new ArrayDeque<>();
     private boolean drainScheduled;
+    /** A drain pass is running on the event loop (see {@link #drain()}). */
+    private boolean draining;
+    /** A nested drain() was asked for while one ran: the running pass goes round again. */
+    private boolean drainAgain;
 
     Responder(SessionState state) {
         this.state = state;
@@ -86,6 +90,29 @@ final class Responder {
 
     /** Writes queued PDUs while the channel is writable, bounded per turn. */
     void drain() {
+        // Writing or flushing can make the channel writable again, and Netty then calls
+        // channelWritabilityChanged -> drain() inside this very call. A nested pass would emit
+        // the head's status while the outer pass still holds it (a status sent twice, the next
+        // outcome dropped), so nested calls only ask the running pass to go round once more.
+        if (draining) {
+            drainAgain = true;
+            return;
+        }
+        draining = true;
+        try {
+            int rounds = 0;
+            do {
+                drainAgain = false;
+                drainOnce();
+                rounds++;
+                assert rounds < 1_000_000 : "drain did not settle";
+            } while (drainAgain && !state.closed);
+        } finally {
+            draining = false;
+        }
+    }
+
+    private void drainOnce() {
         int budget = state.limits.outboundPdusPerTurnMax();
         while (!queue.isEmpty() && budget > 0 && !state.closed && state.ctx.channel().isWritable()) {
             Outgoing head = queue.peek();
