@@ -30,6 +30,7 @@ public final class PmtargetServer implements TargetUnderTest {
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(15);
 
     private final TargetOptions options;
+    private final VolumeTuning tuning;
     private final Path workDir;
     private final Path dataDir;
     private final Path configFile;
@@ -39,7 +40,13 @@ public final class PmtargetServer implements TargetUnderTest {
     private Integer lastExitCode;
 
     public PmtargetServer(TargetOptions options) {
+        this(options, VolumeTuning.defaults());
+    }
+
+    /** A server whose volume has the given cache size, backing file and dm-writecache options. */
+    public PmtargetServer(TargetOptions options, VolumeTuning tuning) {
         this.options = options;
+        this.tuning = tuning;
         this.workDir = Net.workDir("pmtarget");
         this.dataDir = Net.shmDir("pmtarget");
         this.configFile = workDir.resolve("pmtarget.conf");
@@ -57,7 +64,7 @@ public final class PmtargetServer implements TargetUnderTest {
             throw new IllegalStateException("pmtarget already started (pid " + process.pid() + ")");
         }
         if (!Files.exists(configFile)) {
-            PmtargetConfig.write(configFile, dataDir, port, IQN, DATA_LUN, options);
+            PmtargetConfig.write(configFile, dataDir, port, IQN, DATA_LUN, options, tuning);
         }
         starts++;
         Path out = workDir.resolve("server-" + starts + ".out");
@@ -191,6 +198,21 @@ public final class PmtargetServer implements TargetUnderTest {
 
     public Path configFile() {
         return configFile;
+    }
+
+    /** server.data-dir: cache file, default backing file, admin socket (deleted by {@link #close()}). */
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** The admin socket ({@code status}, {@code flush}); {@code io.pmtarget.target.admin.AdminClient} talks to it. */
+    public Path adminSocket() {
+        return dataDir.resolve(PmtargetConfig.ADMIN_SOCKET);
+    }
+
+    /** The volume's backing file: the tuning's, else the default one in the data dir. */
+    public Path backingFile() {
+        return tuning.backingFile() != null ? tuning.backingFile() : dataDir.resolve(PmtargetConfig.VOLUME + ".img");
     }
 
     @Override
