@@ -23,7 +23,7 @@ final class CrashRunner {
 
     /** What one round did and found. */
     record RoundResult(int round, long seed, Trigger trigger, boolean triggerSeen, long killAfterMs,
-                       WriteLog log, CrashOracle.Verdict verdict, String killState) {
+                       WriteLog log, CrashOracle.Verdict verdict, String killState, long restartMs, long readMs) {
     }
 
     static final String INITIATOR = "iqn.2026-11.io.pmtarget.it:crash";
@@ -32,9 +32,9 @@ final class CrashRunner {
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(120);
     /** Writing lasts a few hundred ms to ~2 s per round (the bound). */
     private static final long KILL_DELAY_MIN_MS = 150;
-    private static final long KILL_DELAY_MAX_MS = 1800;
+    private static final long KILL_DELAY_MAX_MS = 1200;
     /** A state trigger waits at most this long before killing anyway (recorded as not seen). */
-    private static final long TRIGGER_WAIT_MAX_MS = 4000;
+    private static final long TRIGGER_WAIT_MAX_MS = 3000;
     private static final long POLL_INTERVAL_MS = 3;
     /** The tool keeps writing well past any kill moment, so the kill always lands mid-workload. */
     private static final long CLIENT_RUN_EXTRA_MS = 15_000;
@@ -70,8 +70,9 @@ final class CrashRunner {
                         + ": " + load.tail());
             }
             long startNs = System.nanoTime();
-            triggerSeen = awaitTrigger(trigger, killAfterMs, startNs, load);
-            killState = stateAtKill();
+            AdminStatus seen = awaitTrigger(trigger, killAfterMs, startNs, load);
+            triggerSeen = trigger == Trigger.TIME || seen != null;
+            killState = describe(seen != null ? seen : statusOrNull());
             if (!load.alive()) {
                 throw new AssertionError("round " + round + ": the workload ended before the kill: " + load.tail());
             }
@@ -80,56 +81,63 @@ final class CrashRunner {
             log = WriteLog.parse(load.snapshot());
             Files.write(target.workDir().resolve("crashload-" + round + ".out"), load.snapshot());
         }
+        long restartNs = System.nanoTime();
         target.start();
+        long readNs = System.nanoTime();
         byte[] image = readBack(round, log.blockBytes());
+        long doneNs = System.nanoTime();
         CrashOracle.Verdict verdict = oracle.check(round, log, image, baseLba, log.blockBytes());
-        return new RoundResult(round, seed, trigger, triggerSeen, killAfterMs, log, verdict, killState);
+        return new RoundResult(round, seed, trigger, triggerSeen, killAfterMs, log, verdict, killState,
+                (readNs - restartNs) / 1_000_000, (doneNs - readNs) / 1_000_000);
     }
 
-    /** Waits for the kill moment; true if a state trigger's state was seen (TIME: always true). */
-    private boolean awaitTrigger(Trigger trigger, long killAfterMs, long startNs, CrashLoad load)
+    /**
+     * Waits for the kill moment. State triggers (pmtarget only) poll status and return the status
+     * that showed the state, so the kill follows it by one poll at most; null if it never showed.
+     */
+    private AdminStatus awaitTrigger(Trigger trigger, long killAfterMs, long startNs, CrashLoad load)
             throws InterruptedException {
-        if (trigger == Trigger.TIME || !(target instanceof PmtargetServer server)) {
+        if (trigger == Trigger.TIME || !(target instanceof PmtargetServer)) {
             Thread.sleep(killAfterMs);
-            return trigger == Trigger.TIME;
+            return null;
         }
         long minNs = startNs + Duration.ofMillis(KILL_DELAY_MIN_MS).toNanos();
         long deadlineNs = startNs + Duration.ofMillis(TRIGGER_WAIT_MAX_MS).toNanos();
         while (System.nanoTime() < deadlineNs && load.alive()) {
-            if (System.nanoTime() >= minNs && stateReached(trigger, server)) {
-                return true;
+            if (System.nanoTime() >= minNs) {
+                AdminStatus s = statusOrNull();
+                if (s != null && stateReached(trigger, s)) {
+                    return s;
+                }
             }
             Thread.sleep(POLL_INTERVAL_MS);
         }
-        return false;
+        return null;
     }
 
-    private static boolean stateReached(Trigger trigger, PmtargetServer server) {
-        try {
-            AdminStatus s = AdminStatus.fetch(server.adminSocket());
-            return switch (trigger) {
-                case WRITEBACK_ACTIVE -> s.blocksWriteback() > 0;
-                // "Full": under 2 % free, so writes are waiting for writeback (or about to).
-                case CACHE_FULL -> s.blocksFree() * 50 <= s.blocksTotal();
-                case TIME -> true;
-            };
-        } catch (IOException e) {
-            return false;
-        }
+    private static boolean stateReached(Trigger trigger, AdminStatus s) {
+        return switch (trigger) {
+            case WRITEBACK_ACTIVE -> s.blocksWriteback() > 0;
+            // "Full": under 2 % free, so writes are waiting for writeback (or about to).
+            case CACHE_FULL -> s.blocksFree() * 50 <= s.blocksTotal();
+            case TIME -> true;
+        };
     }
 
-    /** One status line taken just before the kill (pmtarget), for the round's log line. */
-    private String stateAtKill() {
+    private AdminStatus statusOrNull() {
         if (!(target instanceof PmtargetServer server)) {
-            return "-";
+            return null;
         }
         try {
-            AdminStatus s = AdminStatus.fetch(server.adminSocket());
-            return "free " + s.blocksFree() + "/" + s.blocksTotal() + " writeback " + s.blocksWriteback()
-                    + " full_waits " + s.counter("full_cache_waits");
+            return AdminStatus.fetch(server.adminSocket());
         } catch (IOException | RuntimeException e) {
-            return "status unavailable: " + e.getMessage();
+            return null;
         }
+    }
+
+    private static String describe(AdminStatus s) {
+        return s == null ? "-" : "free " + s.blocksFree() + "/" + s.blocksTotal() + " writeback "
+                + s.blocksWriteback() + " full_waits " + s.counter("full_cache_waits");
     }
 
     private byte[] readBack(int round, int blockBytes) throws IOException {
