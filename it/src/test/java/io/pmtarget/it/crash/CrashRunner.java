@@ -32,7 +32,7 @@ final class CrashRunner {
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(120);
     /** Writing lasts a few hundred ms to ~2 s per round (the bound). */
     private static final long KILL_DELAY_MIN_MS = 150;
-    private static final long KILL_DELAY_MAX_MS = 1200;
+    private static final long KILL_DELAY_MAX_MS = 1000;
     /** A state trigger waits at most this long before killing anyway (recorded as not seen). */
     private static final long TRIGGER_WAIT_MAX_MS = 3000;
     private static final long POLL_INTERVAL_MS = 3;
