@@ -167,9 +167,9 @@ class CrashDurabilityIT {
         }
 
         String line(Setup setup, RoundResult r) {
-            return String.format("crash %s round %d [%s] seed %d: kill %s after %d ms%s; acked %d writes"
+            return String.format("crash %s round %d [%s] seed %d: kill (%s) at %d ms%s; acked %d writes"
                             + " (%d FUA), %d syncs; %d blocks checked, %d durable, %d newest-ack; state at kill: %s;"
-                            + " restart %d ms, read %d ms; %s", target, r.round(), setup.name(), r.seed(), r.trigger(), r.killAfterMs(),
+                            + " restart %d ms, read %d ms; %s", target, r.round(), setup.name(), r.seed(), r.trigger(), r.killAtMs(),
                     r.trigger() == Trigger.TIME ? "" : (r.triggerSeen() ? " (state seen)" : " (state NOT seen)"),
                     r.log().ackedWrites(), r.log().fuaWritesAcked(), r.log().syncsAcked(),
                     r.verdict().blocksChecked(), r.verdict().blocksDurable(), r.verdict().blocksNewestAck(),

@@ -22,7 +22,8 @@ final class CrashRunner {
     enum Trigger { TIME, WRITEBACK_ACTIVE, CACHE_FULL }
 
     /** What one round did and found. */
-    record RoundResult(int round, long seed, Trigger trigger, boolean triggerSeen, long killAfterMs,
+    /** {@code killAtMs}: when the kill was sent, in ms after the workload logged in. */
+    record RoundResult(int round, long seed, Trigger trigger, boolean triggerSeen, long killAtMs,
                        WriteLog log, CrashOracle.Verdict verdict, String killState, long restartMs, long readMs) {
     }
 
@@ -63,6 +64,7 @@ final class CrashRunner {
         Path stderr = target.workDir().resolve("crashload-" + round + ".err");
         boolean triggerSeen;
         String killState;
+        long killAtMs;
         WriteLog log;
         try (CrashLoad load = CrashLoad.start(target.url(), INITIATOR, p, stderr)) {
             if (!load.awaitStart(LOGIN_TIMEOUT)) {
@@ -76,6 +78,7 @@ final class CrashRunner {
             if (!load.alive()) {
                 throw new AssertionError("round " + round + ": the workload ended before the kill: " + load.tail());
             }
+            killAtMs = (System.nanoTime() - startNs) / 1_000_000;
             target.kill();
             load.awaitExit(CLIENT_EXIT_TIMEOUT);
             log = WriteLog.parse(load.snapshot());
@@ -87,7 +90,7 @@ final class CrashRunner {
         byte[] image = readBack(round, log.blockBytes());
         long doneNs = System.nanoTime();
         CrashOracle.Verdict verdict = oracle.check(round, log, image, baseLba, log.blockBytes());
-        return new RoundResult(round, seed, trigger, triggerSeen, killAfterMs, log, verdict, killState,
+        return new RoundResult(round, seed, trigger, triggerSeen, killAtMs, log, verdict, killState,
                 (readNs - restartNs) / 1_000_000, (doneNs - readNs) / 1_000_000);
     }
 
