@@ -16,7 +16,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Persistence modes (the {@code persistence} argument):
  * <ul>
- *   <li>{@code "auto"}: the native helper if it loads, else the pure-Java msync fallback;</li>
+ *   <li>{@code "auto"}: the native helper where CPU cache flushes alone make stores durable as far as the
+ *       medium allows: a synchronous DAX mapping ({@code +map_sync}), or a RAM file system (tmpfs, ramfs), where
+ *       nothing survives power loss and msync adds nothing. On any other file (a disk file system without DAX)
+ *       only msync reaches stable storage, so auto picks the pure-Java msync fallback there: the durability
+ *       contract (a commit survives power loss) wins over speed. Also the fallback when the helper does not
+ *       load;</li>
  *   <li>{@code "native"}: the native helper, or an {@link IllegalStateException} saying why it did not load;</li>
  *   <li>{@code "java"}: always the pure-Java fallback.</li>
  * </ul>
@@ -78,6 +83,10 @@ public final class PmemDevices {
         long actualSizeBytes = prepareFile(file, sizeBytes);
         PmemMapping mapping = PmemMapping.map(file, actualSizeBytes);
         try {
+            if (wanted.equals(PERSISTENCE_AUTO) && nativeFailure == null && !mapping.isMapSync()
+                    && !onRamFileSystem(file)) {
+                nativeFailure = "page-cache file on a disk file system: only msync makes it durable";
+            }
             Persister persister = nativeFailure == null ? new NativePersister() : new MsyncPersister(mapping);
             MappedPmemDevice device = new MappedPmemDevice(mapping, persister);
             if (wanted.equals(PERSISTENCE_AUTO) && nativeFailure != null) {
@@ -90,6 +99,16 @@ public final class PmemDevices {
         } catch (RuntimeException | Error e) {
             mapping.close();
             throw e;
+        }
+    }
+
+    /** tmpfs and ramfs keep files in RAM only: a CPU cache flush is as durable as they get. */
+    static boolean onRamFileSystem(Path file) {
+        try {
+            String type = Files.getFileStore(file).type();
+            return type.equals("tmpfs") || type.equals("ramfs");
+        } catch (IOException e) {
+            return false; // unknown: choose the safe mode
         }
     }
 

@@ -29,7 +29,8 @@ public final class CacheTool {
         System.exit(run(args, System.out, System.err));
     }
 
-    static int run(String[] args, PrintStream out, PrintStream err) {
+    /** Runs one tool command; returns the exit status (0 ok, 1 inconsistent or refused, 2 usage). */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
         if (args.length < 2) {
             return usage(err, "missing command or file");
         }

@@ -41,7 +41,6 @@ final class CacheVolume implements Volume {
     final CommitEngine engine;
     final Writeback writeback;
     private final long volumeBytes;
-    private final long backingBaseBytes;
     private final int blockBytes;
     private final int sectorsPerBlock;
     private final boolean readOnly;
@@ -59,7 +58,6 @@ final class CacheVolume implements Volume {
         this.options = options;
         this.index = index;
         this.volumeBytes = volumeBytes;
-        this.backingBaseBytes = options.startSectorCount() * SECTOR_BYTES;
         this.blockBytes = layout.blockSizeBytes();
         this.sectorsPerBlock = blockBytes / SECTOR_BYTES;
         this.readOnly = recovery.corruption() != null;
@@ -102,8 +100,9 @@ final class CacheVolume implements Volume {
         }
     }
 
+    /** Volume sectors map 1:1 onto the backing device (start_sector offsets the cache device, not this). */
     long backingOffset(long sector) {
-        return backingBaseBytes + sector * SECTOR_BYTES;
+        return sector * SECTOR_BYTES;
     }
 
     private void checkRange(long offsetBytes, long lengthBytes) {

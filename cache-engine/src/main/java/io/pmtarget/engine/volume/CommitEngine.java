@@ -209,40 +209,33 @@ final class CommitEngine implements WritebackSource {
     }
 
     /**
-     * Discard, step 1: unlinks every cached version in the range from the index. Committed versions are
-     * marked DROPPED and stay allocated until the backing device has been discarded (a crash before that
-     * still finds the old data in the cache). Uncommitted versions are freed at once: they were never
-     * acknowledged durable, and leaving them would let a later commit turn them into committed entries
-     * with the same seq as a concurrent new write of the sector. Runs under the exclusive commit gate (no
-     * writer is copying into an entry being freed) and waits while any version is under writeback. Holds
-     * the discard lock until {@link #freeDropped()} or {@link #abortDiscard()}.
+     * Discard, step 1: commits whatever is uncommitted (a write that completed before a concurrent flush
+     * must survive a crash during this discard, and a dropped uncommitted entry could otherwise later share
+     * its seq with a new write of the sector), then unlinks every cached version in the range from the
+     * index, marked DROPPED: they stay allocated until the backing device has been discarded, so a crash
+     * before that still finds the old data in the cache. Runs under the exclusive commit gate and waits
+     * while any version in the range is under writeback. Holds the discard lock until
+     * {@link #freeDropped()} or {@link #abortDiscard()}.
      */
     void discardCached(long firstSector, long blocks) throws IOException {
         discardLock.lock();
         long endSector = firstSector + blocks * (v.blockSizeBytes() / CacheLayout.SECTOR_BYTES);
         v.commitGate.writeLock().lock();
         try {
+            commitLocked();
             synchronized (v.meta) {
                 while (rangeUnderWriteback(firstSector, endSector)) {
                     v.meta.wait(CacheVolume.FULL_WAIT_MS);
                 }
-                boolean freedAny = false;
                 for (int e = index.fifoHead(); e != CacheIndex.NONE; e = index.fifoNext(e)) {
                     long s = index.sector(e);
                     if (s < firstSector || s >= endSector || index.has(e, CacheIndex.DROPPED)) {
                         continue;
                     }
+                    assert !index.has(e, CacheIndex.UNCOMMITTED) : "uncommitted entry " + e + " after a commit";
                     index.unlinkVersion(e);
                     index.set(e, CacheIndex.DROPPED);
-                    if (index.has(e, CacheIndex.UNCOMMITTED)) {
-                        Recovery.free(v.device, e);
-                        freedAny = true;
-                    }
                     dropped++;
-                }
-                if (freedAny) {
-                    v.device.drain();
-                    releaseDroppedUncommitted();
                 }
             }
         } catch (InterruptedException e) {
@@ -251,19 +244,6 @@ final class CommitEngine implements WritebackSource {
             throw new InterruptedIOException("interrupted while a discard waited for writeback");
         } finally {
             v.commitGate.writeLock().unlock();
-        }
-    }
-
-    private void releaseDroppedUncommitted() {
-        int e = index.fifoHead();
-        while (e != CacheIndex.NONE) {
-            int next = index.fifoNext(e);
-            if (index.has(e, CacheIndex.DROPPED) && index.has(e, CacheIndex.UNCOMMITTED)) {
-                index.release(e);
-                uncommitted--;
-                dropped--;
-            }
-            e = next;
         }
     }
 

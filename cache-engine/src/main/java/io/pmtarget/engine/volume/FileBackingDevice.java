@@ -15,7 +15,9 @@ import java.nio.file.StandardOpenOption;
  * spawning {@code fallocate} per UNMAP would put a process start on the I/O path. So discard writes zeros
  * in bounded chunks ({@link #ZERO_CHUNK_BYTES}); the range reads back as zeros, as SBC-4 requires with
  * LBPRZ=1, but space is not returned to the file system. Chunks that already read as zeros are skipped,
- * so discarding never-written (sparse) space does not allocate it.
+ * so discarding never-written (sparse) space does not allocate it. A crash during an unacknowledged
+ * discard may leave an uncached block partly zeroed at sector granularity (cached blocks are not affected:
+ * their cache entries are freed only after the zeros are durable); an acknowledged discard reads zeros.
  */
 public final class FileBackingDevice implements BackingDevice {
 

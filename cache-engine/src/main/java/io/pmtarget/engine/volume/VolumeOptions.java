@@ -6,7 +6,8 @@ import java.util.Map;
  * The dm-writecache options of a volume, one place with name, default, unit and range (ranges as
  * dm-writecache's constructor accepts them, see Documentation/device-mapper/writecache.txt).
  *
- * @param startSectorCount    start_sector: backing-device offset of the volume in 512-byte sectors (default 0)
+ * @param startSectorCount    start_sector: where the superblock starts on the cache device, in 512-byte
+ *                            sectors (dm-writecache meaning: skips e.g. a partition header; default 0)
  * @param highWatermarkPct    high_watermark: writeback starts when this percent of blocks is used (0..100, 50)
  * @param lowWatermarkPct     low_watermark: writeback stops below this percent used (0..100, 45, <= high)
  * @param writebackJobsMax    writeback_jobs: blocks in flight to the backing device (0 = unlimited)

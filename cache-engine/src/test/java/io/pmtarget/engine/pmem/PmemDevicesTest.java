@@ -81,14 +81,35 @@ class PmemDevicesTest {
     }
 
     @Test
-    void autoPicksNativeExactlyWhenItLoads() {
-        Path f = dir.resolve("auto.pmem");
+    void autoPicksNativeOnRamFileSystemsExactlyWhenItLoads() throws IOException {
+        Path f = Path.of("/dev/shm", "auto-" + ProcessHandle.current().pid() + ".pmem");
+        Files.deleteIfExists(f);
+        assertTrue(PmemDevices.onRamFileSystem(Path.of("/dev/shm")), "/dev/shm is tmpfs here");
         try (PmemDevice d = PmemDevices.open(f, 4096, "auto")) {
             if (NativeExpectation.nativeLoads()) {
                 assertTrue(d.mode().startsWith("native-"), d.mode());
             } else {
                 assertTrue(d.mode().startsWith("java-msync"), d.mode());
             }
+        } finally {
+            Files.deleteIfExists(f);
+        }
+    }
+
+    /** A page-cache file on a disk file system is durable only through msync: auto must not pick native. */
+    @Test
+    void autoPicksMsyncOnDiskFileSystemsWithoutDax() throws IOException {
+        Path diskDir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "pmem-auto");
+        Path f = diskDir.resolve("auto.pmem");
+        try {
+            org.junit.jupiter.api.Assumptions.assumeFalse(PmemDevices.onRamFileSystem(diskDir),
+                    "java.io.tmpdir is a RAM file system on this machine");
+            try (PmemDevice d = PmemDevices.open(f, 4096, "auto")) {
+                assertEquals("java-msync", d.mode());
+            }
+        } finally {
+            Files.deleteIfExists(f);
+            Files.deleteIfExists(diskDir);
         }
     }
 

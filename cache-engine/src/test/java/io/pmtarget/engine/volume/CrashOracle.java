@@ -12,10 +12,13 @@ final class CrashOracle {
 
     private final List<List<Long>> versions = new ArrayList<>();
     private final int[] floor;
+    /** Blocks with a discard issued but not yet acknowledged. */
+    private final boolean[] discardPending;
     private final List<long[]> completedSinceFlush = new ArrayList<>();
 
     CrashOracle(int blocks) {
         floor = new int[blocks];
+        discardPending = new boolean[blocks];
         for (int b = 0; b < blocks; b++) {
             List<Long> l = new ArrayList<>();
             l.add(0L);
@@ -27,6 +30,22 @@ final class CrashOracle {
     synchronized int begin(int b, long tag) {
         versions.get(b).add(tag);
         return versions.get(b).size() - 1;
+    }
+
+    /** Before a discard of block b is issued; returns the version index of its zeros. */
+    synchronized int beginDiscard(int b) {
+        discardPending[b] = true;
+        return begin(b, 0);
+    }
+
+    /** The discard of block b returned: its zeros are durable. */
+    synchronized void discardDone(int b, int version) {
+        discardPending[b] = false;
+        durable(b, version);
+    }
+
+    synchronized boolean[] discardPendingNow() {
+        return discardPending.clone();
     }
 
     /** A non-FUA write returned. */

@@ -89,14 +89,16 @@ class CrashSimulationTest {
                 SimulatedPmemDevice crashedPmem = device.crash(crashRnd);
                 MemBackingDevice crashedBacking = backing.crash(new Object(), crashRnd);
                 long[][] allowed = oracle.allowedNow();
-                String problem = verify(crashedPmem, crashedBacking, bs, allowed);
+                boolean[] discarding = oracle.discardPendingNow();
+                String problem = verify(crashedPmem, crashedBacking, bs, allowed, discarding);
                 if (problem != null) {
                     violations.add("crash point " + points.get() + " before " + op + ": " + problem);
                 }
             }
         });
+        int threads = 1 + rnd.nextInt(2);
         try {
-            workload(v, rnd, oracle, bs, operations);
+            runWorkload(v, seed, threads, oracle, bs, operations);
         } finally {
             pmem.setHook(null);
             v.close();
@@ -104,13 +106,41 @@ class CrashSimulationTest {
         return new RunResult(points.get(), violations);
     }
 
-    private static void workload(Volume v, Random rnd, CrashOracle oracle, int bs, int operations)
-            throws IOException {
-        long nextTag = 1;
+    /**
+     * One or two workload threads; with two, each owns half of the blocks (so the oracle's per-block order
+     * is the issue order) while flushes, commits and writeback interleave across them.
+     */
+    private static void runWorkload(Volume v, long seed, int threads, CrashOracle oracle, int bs, int operations)
+            throws Exception {
+        if (threads == 1) {
+            workload(v, new Random(seed ^ 0x5DEECE66DL), oracle, bs, operations, 0, VOLUME_BLOCKS, 1);
+            return;
+        }
+        int half = VOLUME_BLOCKS / 2;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            java.util.concurrent.Future<?> a = pool.submit(() -> {
+                workload(v, new Random(seed + 1), oracle, bs, operations / 2, 0, half, 1L);
+                return null;
+            });
+            java.util.concurrent.Future<?> b = pool.submit(() -> {
+                workload(v, new Random(seed + 2), oracle, bs, operations / 2, half, VOLUME_BLOCKS - half, 2L);
+                return null;
+            });
+            a.get(120, java.util.concurrent.TimeUnit.SECONDS);
+            b.get(120, java.util.concurrent.TimeUnit.SECONDS);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void workload(Volume v, Random rnd, CrashOracle oracle, int bs, int operations, int base,
+            int blocks, long thread) throws IOException {
+        long nextTag = (thread << 40) + 1;
         for (int i = 0; i < operations; i++) {
             int op = rnd.nextInt(100);
-            int first = rnd.nextInt(VOLUME_BLOCKS);
-            int count = Math.min(1 + rnd.nextInt(3), VOLUME_BLOCKS - first);
+            int first = base + rnd.nextInt(blocks);
+            int count = Math.min(1 + rnd.nextInt(3), base + blocks - first);
             if (op < 60) {
                 boolean fua = op < 15;
                 ByteBuffer src = ByteBuffer.allocate(count * bs);
@@ -135,11 +165,11 @@ class CrashSimulationTest {
             } else if (op < 78) {
                 int[] versions = new int[count];
                 for (int b = 0; b < count; b++) {
-                    versions[b] = oracle.begin(first + b, 0);
+                    versions[b] = oracle.beginDiscard(first + b);
                 }
                 v.discard((long) first * bs, (long) count * bs);
                 for (int b = 0; b < count; b++) {
-                    oracle.durable(first + b, versions[b]);
+                    oracle.discardDone(first + b, versions[b]);
                 }
             } else if (op < 95) {
                 long tag = TestVolumes.readTag(v, (long) first * bs);
@@ -155,8 +185,34 @@ class CrashSimulationTest {
         }
     }
 
+    /**
+     * The one tear the engine does not prevent: a block that is not cached while its discard is in flight.
+     * FileBackingDevice discards by writing zeros (Java has no hole punching), which a crash may leave
+     * half done at sector granularity. Accepted only for unacknowledged discards, and only when every
+     * 512-byte sector is either zeros or one allowed version.
+     */
+    private static boolean tornOnlyByZeroingDiscard(Volume r, int b, int bs, long[] allowed) throws IOException {
+        ByteBuffer data = ByteBuffer.allocate(bs);
+        r.read((long) b * bs, data);
+        for (int sector = 0; sector < bs; sector += 512) {
+            long tag = data.getLong(sector);
+            boolean ok = false;
+            for (long a : allowed) {
+                ok |= a == tag;
+            }
+            for (int w = sector; w < sector + 512 && ok; w += 8) {
+                ok = data.getLong(w) == tag;
+            }
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Recovers a crash image and checks each block; returns the first problem or null. */
-    static String verify(SimulatedPmemDevice pmem, MemBackingDevice backing, int bs, long[][] allowed) {
+    static String verify(SimulatedPmemDevice pmem, MemBackingDevice backing, int bs, long[][] allowed,
+            boolean[] discarding) {
         Map<String, String> quiet = opts("high_watermark", "100", "low_watermark", "100",
                 "autocommit_time", "3600000");
         try (Volume r = Volumes.open(TestVolumes.spec(bs, quiet), pmem, backing, CommitFault.NONE)) {
@@ -168,6 +224,9 @@ class CrashSimulationTest {
                 try {
                     tag = TestVolumes.readTag(r, (long) b * bs);
                 } catch (AssertionError torn) {
+                    if (discarding[b] && tornOnlyByZeroingDiscard(r, b, bs, allowed[b])) {
+                        continue;
+                    }
                     return "block " + b + ": " + torn.getMessage();
                 }
                 boolean ok = false;

@@ -232,6 +232,27 @@ class VolumeIoTest {
     }
 
     @Test
+    void flushOnSuspendAndCloseWithDrainWriteEverythingBack() throws Exception {
+        MemBackingDevice backing = new MemBackingDevice(lock, 64 * BS);
+        Volume v = open(16, backing, QUIET);
+        v.write(0, block(BS, 1), false);
+        v.message("flush_on_suspend");
+        v.close();
+        assertEquals(1, ByteBuffer.wrap(backing.snapshot()).getLong(0), "close drains with flush_on_suspend");
+
+        MemBackingDevice backing2 = new MemBackingDevice(lock, 64 * BS);
+        Volume w = open(16, backing2, QUIET);
+        w.write(BS, block(BS, 2), false);
+        w.close(false);
+        assertEquals(0, ByteBuffer.wrap(backing2.snapshot()).getLong(BS), "a plain close only commits");
+        MemBackingDevice backing3 = new MemBackingDevice(lock, 64 * BS);
+        Volume x = open(16, backing3, QUIET);
+        x.write(BS, block(BS, 3), false);
+        x.close(true);
+        assertEquals(3, ByteBuffer.wrap(backing3.snapshot()).getLong(BS), "close(true) drains first");
+    }
+
+    @Test
     void statusShowsCountersAndMode() throws Exception {
         Volume v = open(16, new MemBackingDevice(lock, 64 * BS), QUIET);
         v.write(0, block(BS, 1), true);

@@ -113,9 +113,11 @@ class WritebackPolicyTest {
     @Test
     void startSectorPlacesTheCacheAfterAnOffset() throws Exception {
         SimulatedPmemDevice pmem = new SimulatedPmemDevice(TestVolumes.cacheBytes(BS, 8) + 4096);
-        Volume v = TestVolumes.open(pmem, new MemBackingDevice(lock, 64 * BS), BS, opts("start_sector", "8"));
+        MemBackingDevice backing = new MemBackingDevice(lock, 64 * BS);
+        Volume v = TestVolumes.open(pmem, backing, BS, opts("start_sector", "8"));
         v.write(0, block(BS, 3), true);
-        v.close();
+        v.close(true);
+        assertEquals(3, ByteBuffer.wrap(backing.snapshot()).getLong(0), "the backing device is not offset");
         assertEquals(0, pmem.readLong(0), "the first 8 sectors are left alone");
         assertEquals(CacheLayout.MAGIC, pmem.readInt(4096));
         assertTrue(pmem.readLong(4096 + CacheLayout.SB_SEQ_COUNT_OFFSET) >= 1);

@@ -78,8 +78,10 @@ public final class PmtargetConfig {
                     .append(", secret = ").append(quote(o.mutualSecret())).append(" }\n");
         }
         s.append("    discovery-auth = none\n");
-        s.append("    negotiation { HeaderDigest = ")
-                .append(quote(o.headerDigest() ? "CRC32C,None" : "None")).append(" }\n");
+        // Digests on means both: libiscsi never offers DataDigest, the kernel initiator does.
+        String digests = quote(o.headerDigest() ? "CRC32C,None" : "None");
+        s.append("    negotiation { HeaderDigest = ").append(digests)
+                .append(", DataDigest = ").append(digests).append(" }\n");
         s.append("    luns {\n");
         s.append("      ").append(lun).append(" { volume = ").append(VOLUME)
                 .append(", block-size = ").append(BLOCK_SIZE_BYTES).append(" }\n");

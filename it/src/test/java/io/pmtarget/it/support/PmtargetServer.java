@@ -34,21 +34,35 @@ public final class PmtargetServer implements TargetUnderTest {
     private final Path workDir;
     private final Path dataDir;
     private final Path configFile;
+    private final boolean ownsDataDir;
     private final int port;
     private Process process;
     private int starts;
     private Integer lastExitCode;
 
     public PmtargetServer(TargetOptions options) {
-        this(options, VolumeTuning.defaults());
+        this(options, VolumeTuning.defaults(), Net.shmDir("pmtarget"), true);
     }
 
     /** A server whose volume has the given cache size, backing file and dm-writecache options. */
     public PmtargetServer(TargetOptions options, VolumeTuning tuning) {
+        this(options, tuning, Net.shmDir("pmtarget"), true);
+    }
+
+    /**
+     * A server on a data dir the caller keeps (e.g. across two server instances, as a host keeps its
+     * disks across a target restart): {@link #close()} leaves it in place.
+     */
+    public PmtargetServer(TargetOptions options, Path dataDir) {
+        this(options, VolumeTuning.defaults(), dataDir, false);
+    }
+
+    private PmtargetServer(TargetOptions options, VolumeTuning tuning, Path dataDir, boolean ownsDataDir) {
         this.options = options;
         this.tuning = tuning;
         this.workDir = Net.workDir("pmtarget");
-        this.dataDir = Net.shmDir("pmtarget");
+        this.dataDir = dataDir;
+        this.ownsDataDir = ownsDataDir;
         this.configFile = workDir.resolve("pmtarget.conf");
         this.port = Net.freeLoopbackPort();
     }
@@ -132,11 +146,13 @@ public final class PmtargetServer implements TargetUnderTest {
         start();
     }
 
-    /** Stops the server and deletes its data dir on /dev/shm (RAM); logs and config stay in workDir. */
+    /** Stops the server and deletes its own data dir on /dev/shm (RAM); logs and config stay in workDir. */
     @Override
     public void close() {
         stop();
-        Net.deleteTree(dataDir);
+        if (ownsDataDir) {
+            Net.deleteTree(dataDir);
+        }
     }
 
     @Override

@@ -15,7 +15,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "pmtarget", mixinStandardHelpOptions = true, versionProvider = PmtargetCommand.VersionProvider.class,
         description = "iSCSI target with a persistent-memory write cache.",
         subcommands = {ServeCommand.class, AdminCommands.Status.class, AdminCommands.Flush.class,
-            AdminCommands.Cleaner.class, PmtargetCommand.VersionCommand.class, CheckConfigCommand.class})
+            AdminCommands.Cleaner.class, PmtargetCommand.VersionCommand.class, CheckConfigCommand.class,
+            CacheToolCommand.class})
 public final class PmtargetCommand implements Callable<Integer> {
 
     static final int EXIT_OK = 0;

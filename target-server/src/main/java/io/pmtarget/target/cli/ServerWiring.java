@@ -59,10 +59,22 @@ public final class ServerWiring {
     static Server<?> productionServer(ServerConfig config) {
         IscsiPortals portals = new IscsiPortals(IscsiConnectionInitializer.SESSIONS_MAX_DEFAULT,
                 SessionLimits.defaults());
-        return new Server<BlockScsiTarget>(config, Volumes::open, ServerWiring::scsiTarget, portals::initializer);
+        java.nio.file.Path dataDir = config.server().dataDir();
+        return new Server<BlockScsiTarget>(config, Volumes::open,
+                (target, volumes) -> scsiTarget(dataDir, target, volumes), portals::initializer);
     }
 
-    static BlockScsiTarget scsiTarget(TargetConfig target, Map<String, Volume> volumes) {
+    /**
+     * Persistent reservations with APTPL (SPC-5 5.13.5) survive restarts in a small file per LUN in
+     * the data directory; the name is derived from target and LUN so a config change of other
+     * targets never mixes them up.
+     */
+    static java.nio.file.Path prStateFile(java.nio.file.Path dataDir, String iqn, long lun) {
+        String safe = iqn.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9.-]", "_");
+        return dataDir.resolve("pr-" + safe + "-lun" + lun + ".state");
+    }
+
+    static BlockScsiTarget scsiTarget(java.nio.file.Path dataDir, TargetConfig target, Map<String, Volume> volumes) {
         List<io.pmtarget.target.scsi.LunConfig> luns = new ArrayList<>();
         for (LunConfig lun : target.luns().values()) {
             Volume volume = volumes.get(lun.volume());
@@ -71,7 +83,8 @@ public final class ServerWiring {
                         + lun.volume() + " is not open"); // the config loader rejects dangling references
             }
             luns.add(new io.pmtarget.target.scsi.LunConfig(lun.lun(), volume, lun.blockSizeBytes(), PRODUCT_ID,
-                    revision(), serialNumber(target.iqn(), lun.lun()), false, LUN_IO_THREADS, LUN_QUEUE_DEPTH));
+                    revision(), serialNumber(target.iqn(), lun.lun()), false, LUN_IO_THREADS, LUN_QUEUE_DEPTH)
+                    .withPrStateFile(prStateFile(dataDir, target.iqn(), lun.lun())));
         }
         return new BlockScsiTarget(target.iqn(), MAX_DATA_OUT_BYTES, luns);
     }

@@ -69,11 +69,14 @@ final class CommandTable {
                 0x5E, 0x01, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0);
         add(0x5E, 0x02, "PERSISTENT RESERVE IN/REPORT CAPABILITIES", false, false, Access.NONE, PrCommands::reserveIn,
                 0x5E, 0x02, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0);
+        add(0x5E, 0x03, "PERSISTENT RESERVE IN/READ FULL STATUS", false, false, Access.NONE, PrCommands::reserveIn,
+                0x5E, 0x03, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0);
         for (int sa = 0; sa <= 6; sa++) {
             if (sa == 5) {
                 continue; // PREEMPT AND ABORT: aborting other nexuses' tasks is not wired to the transport
             }
-            add(0x5F, sa, "PERSISTENT RESERVE OUT/" + PrCommands.OUT_NAMES[sa], false, false, Access.NONE,
+            // io = true: with APTPL the state file is written and fsynced, never on the event loop.
+            add(0x5F, sa, "PERSISTENT RESERVE OUT/" + PrCommands.OUT_NAMES[sa], true, false, Access.NONE,
                     PrCommands::reserveOut, 0x5F, sa, 0xFF, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0);
         }
         add(0x16, -1, "RESERVE(6)", false, false, Access.NONE, PrCommands::reserve6, 0x16, 0, 0, 0, 0, 0);
@@ -85,6 +88,9 @@ final class CommandTable {
                 0x25, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0x01, 0);
         add(0x9E, 0x10, "READ CAPACITY(16)", false, false, Access.NONE, BlockCommands::readCapacity16,
                 0x9E, 0x10, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01, 0);
+        // GET LBA STATUS(16): REPORT TYPE (byte 14) must be 0, all LBAs (the only report we produce).
+        add(0x9E, 0x12, "GET LBA STATUS(16)", false, false, Access.READ, ProvisioningCommands::getLbaStatus,
+                0x9E, 0x12, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0);
         add(0x08, -1, "READ(6)", true, false, Access.READ, BlockCommands::read,
                 0x08, 0x1F, 0xFF, 0xFF, 0xFF, 0);
         add(0x28, -1, "READ(10)", true, false, Access.READ, BlockCommands::read,

@@ -26,7 +26,11 @@ final class InquiryCommands {
     /** libiscsi test_inquiry_block_limits calls anything above 1M blocks (other than "no limit") insane. */
     static final long MAX_UNMAP_LBA_COUNT = 1L << 20;
     static final int MAX_UNMAP_DESCRIPTORS = 256;
-    static final long MAX_WRITE_SAME_BLOCKS = 1L << 16;
+    /**
+     * The largest NUMBER OF LOGICAL BLOCKS a WRITE SAME(10) can carry (16-bit field), so both forms
+     * share one advertised limit; bounds the work of one command.
+     */
+    static final long MAX_WRITE_SAME_BLOCKS = 0xFFFF;
     static final int MAX_COMPARE_AND_WRITE_BLOCKS = 255;
 
     private InquiryCommands() {

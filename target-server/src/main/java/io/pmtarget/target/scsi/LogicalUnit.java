@@ -35,9 +35,14 @@ final class LogicalUnit implements AutoCloseable {
     /** NAA 3 (locally assigned) identifier, 8 bytes, a stable hash of target name and LUN. */
     final byte[] naaId;
     final RangeLock rangeLock = new RangeLock();
-    final Reservations reservations = new Reservations();
+    final Reservations reservations;
     /** Caching mode page WCE (SBC-4 6.5.5); false makes every write FUA. */
     volatile boolean writeCacheEnabled = true;
+    /**
+     * Control mode page SWP (SPC-5 7.5.10): set by MODE SELECT, shared by every I_T nexus, not
+     * saved (back to 0 on restart, as the mode page default says).
+     */
+    volatile boolean softwareWriteProtect;
 
     private final ThreadPoolExecutor executor;
     private final ConcurrentHashMap<ItNexus, ArrayDeque<SenseCode>> unitAttentions = new ConcurrentHashMap<>();
@@ -53,6 +58,7 @@ final class LogicalUnit implements AutoCloseable {
                     + volume.sizeBytes() + " bytes holds no " + blockBytes + "-byte block");
         }
         this.naaId = naaIdentifier(targetName, config.lun());
+        this.reservations = new Reservations(config.prStateFile());
         AtomicInteger threadIndex = new AtomicInteger();
         this.executor = new ThreadPoolExecutor(config.ioThreads(), config.ioThreads(), 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(config.queueDepth()), r -> {
@@ -89,8 +95,14 @@ final class LogicalUnit implements AutoCloseable {
         return fuaBit || !writeCacheEnabled;
     }
 
+    /** True when writes to the medium are refused: a read-only volume, or SWP set. */
+    boolean writeProtected() {
+        return volume.readOnly() || softwareWriteProtect;
+    }
+
+    /** SBC-4 4.11 / SPC-5 7.5.10: DATA PROTECT, WRITE PROTECTED for a read-only volume or SWP = 1. */
     void checkWritable() {
-        if (volume.readOnly()) {
+        if (writeProtected()) {
             throw ScsiException.of(SenseCode.WRITE_PROTECTED);
         }
     }

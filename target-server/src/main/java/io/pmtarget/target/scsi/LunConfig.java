@@ -1,6 +1,7 @@
 package io.pmtarget.target.scsi;
 
 import io.pmtarget.engine.volume.Volume;
+import java.nio.file.Path;
 import java.util.Objects;
 
 /**
@@ -22,6 +23,10 @@ import java.util.Objects;
  * @param ioThreads         threads of this LU's I/O executor, 1..64
  * @param queueDepth        commands queued for the executor beyond the running ones, 1..65536;
  *                          more get TASK SET FULL
+ * @param prStateFile       where persistent reservations are kept across restarts when an
+ *                          initiator registers with APTPL = 1 (e.g. next to the volume), or null:
+ *                          reservations live in memory only and APTPL is refused (PTPL_C = 0).
+ *                          Its directory must exist; the file is replaced atomically.
  */
 public record LunConfig(
         long lun,
@@ -32,7 +37,8 @@ public record LunConfig(
         String serialNumber,
         boolean discardReadsZeros,
         int ioThreads,
-        int queueDepth) {
+        int queueDepth,
+        Path prStateFile) {
 
     public static final int LUN_MAX = 16383;
     public static final int IO_THREADS_MAX = 64;
@@ -66,6 +72,19 @@ public record LunConfig(
         if (queueDepth < 1 || queueDepth > QUEUE_DEPTH_MAX) {
             throw new IllegalArgumentException("queueDepth: " + queueDepth + " not in 1.." + QUEUE_DEPTH_MAX);
         }
+    }
+
+    /** Without persistent reservation state (in memory only, APTPL refused). */
+    public LunConfig(long lun, Volume volume, int blockSizeBytes, String productId, String revision,
+                     String serialNumber, boolean discardReadsZeros, int ioThreads, int queueDepth) {
+        this(lun, volume, blockSizeBytes, productId, revision, serialNumber, discardReadsZeros, ioThreads,
+                queueDepth, null);
+    }
+
+    /** This configuration with persistent reservations kept in {@code file} (see prStateFile). */
+    public LunConfig withPrStateFile(Path file) {
+        return new LunConfig(lun, volume, blockSizeBytes, productId, revision, serialNumber, discardReadsZeros,
+                ioThreads, queueDepth, file);
     }
 
     /** Defaults: 512-byte blocks (or the volume's block size if larger), product "pmtarget disk". */

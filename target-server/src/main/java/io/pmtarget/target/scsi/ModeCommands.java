@@ -5,7 +5,7 @@ import io.netty.buffer.ByteBuf;
 /**
  * MODE SENSE(6/10) and MODE SELECT(6/10) (SPC-5 6.11..6.14) with the Read-Write Error Recovery
  * (0x01, SBC-4 6.5.9), Caching (0x08, SBC-4 6.5.5) and Control (0x0A, SPC-5 7.5.10) pages. Only
- * WCE is changeable; nothing can be saved.
+ * WCE and SWP are changeable; nothing can be saved.
  */
 final class ModeCommands {
 
@@ -21,6 +21,8 @@ final class ModeCommands {
     static final int WCE_BIT = 0x04;
     /** Device-specific parameter (SBC-4 6.5.1): WP and DPOFUA (we honour DPO and FUA). */
     static final int DSP_WP = 0x80;
+    /** Control mode page byte 4: SWP, software write protect (SPC-5 7.5.10). */
+    static final int SWP_BIT = 0x08;
     static final int DSP_DPOFUA = 0x10;
 
     private ModeCommands() {
@@ -50,6 +52,9 @@ final class ModeCommands {
                 p[1] = 0x0A;
                 // QUEUE ALGORITHM MODIFIER 1: commands may be reordered (they run on a thread pool).
                 p[3] = (byte) (changeable ? 0 : 0x10);
+                // SWP (byte 4 bit 3) is changeable: a storage administrator's software write protect.
+                boolean swp = changeable || (pageControl == PC_CURRENT && lu.softwareWriteProtect);
+                p[4] = (byte) (swp ? SWP_BIT : 0);
                 if (!changeable) {
                     Cdb.putShort(p, 8, 0xFFFF); // BUSY TIMEOUT PERIOD: unlimited (we never answer BUSY)
                 }
@@ -101,7 +106,7 @@ final class ModeCommands {
             total += p.length;
         }
         byte[] out = new byte[total];
-        int dsp = (lu.volume.readOnly() ? DSP_WP : 0) | DSP_DPOFUA;
+        int dsp = (lu.writeProtected() ? DSP_WP : 0) | DSP_DPOFUA;
         if (ten) {
             Cdb.putShort(out, 0, total - 2);
             out[3] = (byte) dsp;
@@ -160,6 +165,7 @@ final class ModeCommands {
             throw ScsiException.cdb(1, 4); // PF = 0: vendor-specific page format, which we have none of
         }
         boolean wce = lu.writeCacheEnabled;
+        boolean swp = lu.softwareWriteProtect;
         while (p < listLength) {
             if (p + 2 > listLength) {
                 throw ScsiException.of(SenseCode.PARAMETER_LIST_LENGTH_ERROR);
@@ -187,6 +193,8 @@ final class ModeCommands {
             }
             if (code == PAGE_CACHING) {
                 wce = (b[p + 2] & WCE_BIT) != 0;
+            } else if (code == PAGE_CONTROL) {
+                swp = (b[p + 4] & SWP_BIT) != 0;
             }
             p += current.length;
         }
@@ -196,6 +204,14 @@ final class ModeCommands {
             }
             lu.writeCacheEnabled = wce;
             // SPC-5 5.14: other I_T nexuses learn that mode parameters changed.
+            lu.raiseUnitAttention(SenseCode.MODE_PARAMETERS_CHANGED, request.nexus());
+        }
+        if (swp != lu.softwareWriteProtect) {
+            if (swp) {
+                // SPC-5 7.5.10: writes are inhibited "after writing all cached or buffered write data".
+                lu.flush();
+            }
+            lu.softwareWriteProtect = swp;
             lu.raiseUnitAttention(SenseCode.MODE_PARAMETERS_CHANGED, request.nexus());
         }
         return BlockScsiTarget.GOOD;

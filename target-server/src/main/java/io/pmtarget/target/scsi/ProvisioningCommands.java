@@ -142,6 +142,30 @@ final class ProvisioningCommands {
         }
     }
 
+    static final int LBA_STATUS_HEADER_BYTES = 8;
+    static final int LBA_STATUS_DESCRIPTOR_BYTES = 16;
+
+    /**
+     * GET LBA STATUS(16) (SBC-4 5.7). The volume API cannot say which blocks are deallocated (a
+     * discard may or may not have reached the backing device, and the cache may hold a newer
+     * write), so one descriptor covers from the starting LBA to the end of the LU (as far as the
+     * 32-bit count reaches) with PROVISIONING STATUS 0h, which SBC-4 defines as "mapped or
+     * unknown": true for every block, and never the false claim that a block is deallocated.
+     */
+    static ScsiResponse getLbaStatus(BlockScsiTarget target, LogicalUnit lu, ScsiRequest request) {
+        byte[] cdb = request.cdb();
+        long lba = Cdb.u64(cdb, 2);
+        long allocationLength = Cdb.u32(cdb, 10);
+        lu.checkRange(lba, 1); // SBC-4 5.7: a starting LBA past the last one is LBA OUT OF RANGE
+        long blocks = Math.min(lu.capacityBlocks - lba, 0xFFFFFFFFL);
+        byte[] out = new byte[LBA_STATUS_HEADER_BYTES + LBA_STATUS_DESCRIPTOR_BYTES];
+        Cdb.putInt(out, 0, out.length - 4); // PARAMETER DATA LENGTH: bytes that follow it
+        Cdb.putLong(out, LBA_STATUS_HEADER_BYTES, lba);
+        Cdb.putInt(out, LBA_STATUS_HEADER_BYTES + 8, (int) blocks);
+        out[LBA_STATUS_HEADER_BYTES + 12] = 0x00; // PROVISIONING STATUS 0h: mapped or unknown
+        return target.dataIn(out, out.length, allocationLength);
+    }
+
     /**
      * COMPARE AND WRITE (SBC-4 5.3): data-out is N blocks to verify then N blocks to write. The range
      * is held exclusively across read, compare and write, so no other command to those LBAs (all
@@ -155,11 +179,19 @@ final class ProvisioningCommands {
         if (blocks > VpdPages.maxCompareAndWriteBlocks(target, lu)) {
             throw ScsiException.cdb(13, ScsiException.NONE);
         }
+        int halfBytes = blocks * lu.blockBytes;
+        // SBC-4 5.3: the Data-Out Buffer is N blocks to compare then N blocks to write, located by N.
+        // An initiator that sized its data-out for more (e.g. a count above 255 that wrapped in the
+        // one-byte field, so N = 0) did not mean this N: executing it (or answering GOOD for N = 0)
+        // would compare and write the wrong halves, so the NUMBER OF LOGICAL BLOCKS field is rejected
+        // before anything is read or written. Less data-out than 2 x N is INVALID FIELD IN IU below.
+        if ((long) request.expectedDataTransferLengthBytes() > 2L * halfBytes) {
+            throw ScsiException.cdb(13, ScsiException.NONE);
+        }
         if (blocks == 0) {
-            return BlockScsiTarget.GOOD; // SBC-4 5.3: zero blocks is not an error
+            return BlockScsiTarget.GOOD; // SBC-4 5.3: zero blocks (and no data-out) is not an error
         }
         lu.checkWritable();
-        int halfBytes = blocks * lu.blockBytes;
         ByteBuf data = request.dataOut();
         if (data == null || data.readableBytes() < 2 * halfBytes) {
             throw ScsiException.of(SenseCode.INVALID_FIELD_IN_INFORMATION_UNIT);

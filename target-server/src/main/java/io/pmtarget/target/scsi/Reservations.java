@@ -1,12 +1,18 @@
 package io.pmtarget.target.scsi;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * Persistent reservation state of one LU (SPC-5 5.13), in memory only (APTPL is not supported:
- * REPORT CAPABILITIES says PTPL_C = 0). Registrations are per I_T nexus. All methods are
- * synchronized: PR commands are rare and the conflict check is a few field reads.
+ * Persistent reservation state of one LU (SPC-5 5.13). Registrations are per I_T nexus. With a
+ * state file (PTPL_C = 1), the state survives a restart while the last successful REGISTER had
+ * APTPL = 1 (SPC-5 5.13.5); without one, it lives in memory only. All methods are synchronized:
+ * PR commands are rare and the conflict check is a few field reads.
  */
 final class Reservations {
 
@@ -31,6 +37,10 @@ final class Reservations {
     private static final Conflict CONFLICT = new Conflict();
 
     private final Map<ItNexus, Long> keys = new LinkedHashMap<>();
+    /** Where the state is kept for APTPL, or null: persist through power loss not supported. */
+    private final Path stateFile;
+    /** APTPL of the last successful REGISTER / REGISTER AND IGNORE EXISTING KEY (PTPL_A). */
+    private boolean aptpl;
     private int generation;
     /** 0 = no reservation. */
     private int type;
@@ -52,11 +62,100 @@ final class Reservations {
         }
     }
 
+    /** In memory only. */
+    Reservations() {
+        this(null);
+    }
+
+    /**
+     * @param stateFile file for APTPL state (loaded now if it exists), or null
+     * @throws UncheckedIOException the file exists but cannot be read or is damaged (the message
+     *                              names the file and line): the LU is not created rather than
+     *                              silently losing reservations an initiator relies on
+     */
+    Reservations(Path stateFile) {
+        this.stateFile = stateFile;
+        if (stateFile == null) {
+            return;
+        }
+        PrStateFile.State saved;
+        try {
+            saved = PrStateFile.read(stateFile);
+        } catch (IOException e) {
+            throw new UncheckedIOException("persistent reservation state: " + e.getMessage(), e);
+        }
+        if (saved != null) {
+            restore(saved);
+            aptpl = true; // the file exists only while APTPL = 1
+        }
+    }
+
+    boolean persistCapable() {
+        return stateFile != null;
+    }
+
+    synchronized boolean aptpl() {
+        return aptpl;
+    }
+
+    /** The state as the file stores it. */
+    synchronized PrStateFile.State snapshot() {
+        List<PrStateFile.Reg> regs = new ArrayList<>(keys.size());
+        int holderIndex = -1;
+        for (Map.Entry<ItNexus, Long> e : keys.entrySet()) {
+            if (type != 0 && !allRegistrants(type) && e.getKey().equals(holder)) {
+                holderIndex = regs.size();
+            }
+            regs.add(new PrStateFile.Reg(e.getValue(), e.getKey()));
+        }
+        return new PrStateFile.State(generation, type, holderIndex, regs);
+    }
+
+    private void restore(PrStateFile.State s) {
+        keys.clear();
+        for (PrStateFile.Reg r : s.registrations()) {
+            keys.put(r.nexus(), r.key());
+        }
+        generation = s.generation();
+        type = s.type();
+        holder = s.holderIndex() >= 0 ? s.registrations().get(s.holderIndex()).nexus() : null;
+        reserved = type != 0 || reserve6Holder != null;
+    }
+
+    /**
+     * After a successful PR OUT: records the APTPL bit (REGISTER service actions only, SPC-5
+     * 6.16.3) and makes the file match (written while APTPL = 1, deleted once it is 0). If the file
+     * cannot be updated the in-memory state goes back to {@code before} and the command fails, so
+     * what the initiator was told always matches what a restart will find.
+     */
+    synchronized void persist(PrStateFile.State before, boolean beforeAptpl, Boolean newAptpl) {
+        if (newAptpl != null) {
+            aptpl = newAptpl;
+        }
+        if (stateFile == null) {
+            assert !aptpl;
+            return;
+        }
+        try {
+            if (aptpl) {
+                PrStateFile.write(stateFile, snapshot());
+            } else if (beforeAptpl) {
+                PrStateFile.delete(stateFile);
+            }
+        } catch (IOException e) {
+            restore(before);
+            aptpl = beforeAptpl;
+            BlockScsiTarget.LOG.error("persistent reservation state {} not updated, PR OUT undone: {}",
+                    stateFile, e.toString());
+            throw ScsiException.of(SenseCode.INTERNAL_TARGET_FAILURE);
+        }
+    }
+
     static boolean validType(int type) {
         return type == 1 || type == 3 || (type >= 5 && type <= 8);
     }
 
-    private static boolean allRegistrants(int type) {
+    static boolean allRegistrants(int type) {
         return type == TYPE_WRITE_EXCLUSIVE_ALL_REGISTRANTS || type == TYPE_EXCLUSIVE_ACCESS_ALL_REGISTRANTS;
     }
 
@@ -101,6 +200,20 @@ final class Reservations {
 
     synchronized long[] registeredKeys() {
         return keys.values().stream().mapToLong(Long::longValue).toArray();
+    }
+
+    /** One registration as READ FULL STATUS reports it (SPC-5 6.15.5). */
+    record Registration(ItNexus nexus, long key, boolean holder, int type) {
+    }
+
+    /** Every registration, in registration order; {@code type} is the reservation type for holders, else 0. */
+    synchronized java.util.List<Registration> registrations() {
+        java.util.List<Registration> out = new java.util.ArrayList<>(keys.size());
+        for (Map.Entry<ItNexus, Long> e : keys.entrySet()) {
+            boolean holds = isHolder(e.getKey());
+            out.add(new Registration(e.getKey(), e.getValue(), holds, holds ? type : 0));
+        }
+        return out;
     }
 
     /** {type, key of the reservation (0 for all-registrants types)}, or null when not reserved. */

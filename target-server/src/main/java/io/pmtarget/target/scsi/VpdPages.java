@@ -31,7 +31,7 @@ final class VpdPages {
         InquiryCommands.ascii(t10, 8, 16, lu.config.productId());
         InquiryCommands.ascii(t10, 24, t10.length - 24, lu.config.serialNumber());
         descriptor(out, 0x02, 0x01, t10);
-        int tpgt = nexus == null ? 1 : Math.max(1, nexus.targetPortalGroupTag() & 0xFFFF);
+        int tpgt = relativeTargetPort(nexus);
         byte[] port = {0, 0, (byte) (tpgt >>> 8), (byte) tpgt};
         // PIV = 1, association 01b (target port): type 4 relative target port, type 5 target port group.
         descriptor(out, 0x81, 0x94, port);
@@ -46,6 +46,11 @@ final class VpdPages {
         byte[] page = out.toByteArray();
         Cdb.putShort(page, 2, page.length - 4);
         return page;
+    }
+
+    /** Relative target port identifier (and target port group): the TPGT, never 0 (reserved). */
+    static int relativeTargetPort(ItNexus nexus) {
+        return nexus == null ? 1 : Math.max(1, nexus.targetPortalGroupTag() & 0xFFFF);
     }
 
     private static void descriptor(ByteArrayOutputStream out, int protocolAndCodeSet, int pivAssocType, byte[] id) {

@@ -136,22 +136,25 @@ final class CommandFlow {
         int offsetBytes = pdu.bufferOffset();
         int lengthBytes = pdu.data().readableBytes();
         boolean sequenceDone;
+        boolean dataSnWrong;
         if (pdu.ttt() == Pdu.RESERVED_TAG) {
-            if (offsetBytes != task.unsolicitedNextOffsetBytes || pdu.dataSn() != task.unsolicitedNextDataSn
+            if (offsetBytes != task.unsolicitedNextOffsetBytes
                     || offsetBytes + lengthBytes > task.unsolicitedEndBytes || lengthBytes == 0) {
                 dataSequenceError(task, pdu, "unsolicited");
                 return;
             }
+            dataSnWrong = pdu.dataSn() != task.unsolicitedNextDataSn;
             task.unsolicitedNextOffsetBytes += lengthBytes;
             task.unsolicitedNextDataSn++;
             sequenceDone = task.unsolicitedNextOffsetBytes == task.unsolicitedEndBytes;
         } else {
             Task.R2t r2t = task.findR2t(pdu.ttt());
-            if (r2t == null || offsetBytes != r2t.offsetBytes + r2t.receivedBytes || pdu.dataSn() != r2t.nextDataSn
+            if (r2t == null || offsetBytes != r2t.offsetBytes + r2t.receivedBytes
                     || r2t.receivedBytes + lengthBytes > r2t.lengthBytes || lengthBytes == 0) {
                 dataSequenceError(task, pdu, "solicited");
                 return;
             }
+            dataSnWrong = pdu.dataSn() != r2t.nextDataSn;
             r2t.receivedBytes += lengthBytes;
             r2t.nextDataSn++;
             sequenceDone = r2t.receivedBytes == r2t.lengthBytes;
@@ -162,6 +165,14 @@ final class CommandFlow {
         if (pdu.finalFlag() != sequenceDone && pdu.finalFlag()) {
             dataSequenceError(task, pdu, "F bit before the end of the sequence");
             return;
+        }
+        if (dataSnWrong) {
+            // Section 7.9: an out-of-order DataSN means an earlier Data-Out was lost (an implied
+            // digest error). At ERL 0 there is no recovery R2T, so section 7.8 option (b): keep
+            // collecting the sequence by offset, then end the task with CHECK CONDITION.
+            LOG.warn("Data-Out with DataSN {} out of order for {} (offset {}): the task will end with "
+                    + "PROTOCOL SERVICE CRC ERROR", pdu.dataSn(), task, offsetBytes);
+            task.dataLost = true;
         }
         task.dataOut.setBytes(offsetBytes, pdu.data(), pdu.data().readerIndex(), lengthBytes);
         task.receivedBytes += lengthBytes;
@@ -195,6 +206,13 @@ final class CommandFlow {
     private void execute(Task task) {
         assert task.state == Task.State.COLLECTING && task.r2ts.isEmpty();
         task.state = Task.State.EXECUTING;
+        if (task.dataLost) {
+            // Section 7.8 option (b): all data is in, none of it is trusted; nothing reaches the LU.
+            task.releaseDataOut();
+            complete(task, new ScsiResponse(ScsiStatus.CHECK_CONDITION,
+                    ScsiStatus.fixedSense(ScsiStatus.SENSE_KEY_ABORTED_COMMAND, 0x47, 0x05), null));
+            return;
+        }
         ByteBuf dataOut = task.dataOut;
         task.dataOut = null; // the logical unit releases it from now on
         ScsiRequest request = new ScsiRequest(task.lun, task.cdb, task.edtlBytes, dataOut, state.handover.nexus());

@@ -64,6 +64,12 @@ final class Task {
     int solicitNextOffsetBytes;
     int nextR2tSn;
     final ArrayDeque<R2t> r2ts = new ArrayDeque<>();
+    /**
+     * A Data-Out of this task arrived with a wrong DataSN: RFC 7143 7.9 treats it as an implied
+     * digest error, so its data counts as lost and the task ends with CHECK CONDITION once all
+     * its data is in (section 7.8 option b).
+     */
+    boolean dataLost;
     /** Task management waiting for this aborted task's completion, or null. */
     TaskManagement.Pending tmfWaiter;
 

@@ -58,6 +58,21 @@ class PmtargetCommandTest {
     }
 
     @Test
+    void cacheToolFormatsAndInspectsOffline(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path cache = dir.resolve("c.cache");
+        assertEquals(0, run("cache-tool", "format", cache.toString(), "--block-size", "4096", "--size",
+                Long.toString(4L << 20)).code());
+        assertEquals(0, run("cache-tool", "inspect", cache.toString()).code());
+        java.nio.file.Path foreign = dir.resolve("foreign.cache");
+        byte[] junk = new byte[1 << 20];
+        java.util.Arrays.fill(junk, (byte) 0x5a);
+        java.nio.file.Files.write(foreign, junk);
+        assertTrue(run("cache-tool", "inspect", foreign.toString()).code() != 0, "foreign header refused");
+        assertEquals(2, run("cache-tool").code(), "usage error without a command");
+    }
+
+    @Test
     void checkConfig() throws Exception {
         Path good = dir.resolve("good.conf");
         Files.writeString(good, ServerFixture.configText(dir.resolve("data"), 3260));

@@ -35,7 +35,10 @@ class ServeProcessTest {
         Files.writeString(file, ServerFixture.configText(dataDir, 0));
         Path log = dir.resolve("stderr.txt");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+        // A job started in the background by a non-interactive shell (as CI may run us) inherits
+        // SIGINT as ignored, and the JVM then installs no handler: restore the default first.
+        Process process = new ProcessBuilder("env", "--default-signal=INT,TERM", java, "-cp",
+                System.getProperty("java.class.path"),
                 FakeServeMain.class.getName(), "serve", "--config", file.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {

@@ -31,10 +31,19 @@ final class Harness implements AutoCloseable {
     }
 
     Harness(int volumeBlockBytes, int lunBlockBytes, long sizeBytes, boolean discardReadsZeros) {
-        volume = new MemoryVolume(volumeBlockBytes, sizeBytes);
+        this(new MemoryVolume(volumeBlockBytes, sizeBytes), lunBlockBytes, discardReadsZeros, null);
+    }
+
+    /** A 1 MiB LUN whose persistent reservations are kept in {@code prStateFile}. */
+    Harness(java.nio.file.Path prStateFile) {
+        this(new MemoryVolume(512, 1 << 20), 512, true, prStateFile);
+    }
+
+    private Harness(MemoryVolume volume, int lunBlockBytes, boolean discardReadsZeros, java.nio.file.Path prStateFile) {
+        this.volume = volume;
         blockBytes = lunBlockBytes;
         LunConfig c = new LunConfig(0, volume, lunBlockBytes, "test disk", "0001", "SN0001",
-                discardReadsZeros, 4, 64);
+                discardReadsZeros, 4, 64, prStateFile);
         target = new BlockScsiTarget(TARGET, MAX_DATA_OUT, List.of(c), alloc);
     }
 

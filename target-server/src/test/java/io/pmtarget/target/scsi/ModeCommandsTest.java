@@ -118,6 +118,37 @@ class ModeCommandsTest {
         assertFalse(h.volume.writes().get(1).fua());
     }
 
+    private static byte[] controlSelect6(boolean swp) {
+        byte[] p = new byte[4 + 12];
+        p[4] = 0x0A;
+        p[5] = 0x0A;
+        p[7] = 0x10;                  // QAM 1, as reported (not changeable)
+        p[8] = (byte) (swp ? 0x08 : 0); // SWP
+        p[12] = (byte) 0xFF;          // BUSY TIMEOUT PERIOD, as reported
+        p[13] = (byte) 0xFF;
+        return p;
+    }
+
+    /** SPC-5 7.5.10 SWP: flushes, then writes get DATA PROTECT / WRITE PROTECTED, WP shows it. */
+    @Test
+    void softwareWriteProtect() {
+        h.exec(Harness.NEXUS_B, 0, cdb(0x00, 0, 0, 0, 0, 0), null, 0).assertGood(); // B is a known nexus
+        assertEquals(0x08, sense6(0x4A, 0xFF)[16] & 0x08, "SWP is changeable");
+        assertEquals(0, sense6(0x0A, 0xFF)[16] & 0x08, "current SWP = 0");
+        h.exec(cdb(0x15, 0x10, 0, 0, 16, 0), controlSelect6(true)).assertGood();
+        assertEquals(1, h.volume.flushes(), "cached writes reach the medium before the protection");
+        assertEquals(0x08, sense6(0x0A, 0xFF)[16] & 0x08, "current SWP = 1");
+        assertEquals(0x80, sense6(0x08, 0x3F)[2] & 0x80, "WP in the device-specific parameter");
+        h.exec(write10(0, 1, 0), new byte[512]).assertSense(0x7, 0x27, 0x00);
+        h.exec(cdb(0x42, 0, 0, 0, 0, 0, 0, 0, 24, 0), new byte[24]).assertSense(0x7, 0x27, 0x00);
+        h.exec(Harness.read10(0, 1, 0)).assertGood();
+        assertEquals(0, h.volume.writes().size());
+        h.exec(Harness.NEXUS_B, 0, cdb(0x00, 0, 0, 0, 0, 0), null, 0).assertSense(0x6, 0x2A, 0x01);
+        h.exec(cdb(0x15, 0x10, 0, 0, 16, 0), controlSelect6(false)).assertGood();
+        assertEquals(0, sense6(0x08, 0x3F)[2] & 0x80, "WP clear again");
+        h.exec(write10(0, 1, 0), new byte[512]).assertGood();
+    }
+
     @Test
     void modeSelectValidation() {
         byte[] p = cachingSelect6(true);

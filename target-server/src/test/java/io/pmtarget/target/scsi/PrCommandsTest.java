@@ -67,6 +67,103 @@ class PrCommandsTest {
         assertConflict(out(NEXUS_C, 0, 0, 0x5, 0x6, 0));  // unregistered with a non-zero key
     }
 
+    /** READ FULL STATUS (SPC-5 6.15.5): one descriptor per registration, holder flagged, iSCSI TransportID. */
+    @Test
+    void readFullStatus() {
+        byte[] empty = in(3);
+        assertEquals(0, Cdb.u32(empty, 4), "no registrations, no descriptors");
+        out(NEXUS_A, 0, 0, 0, 0xAAL, 0).assertGood();
+        out(NEXUS_B, 0, 0, 0, 0xBBL, 0).assertGood();
+        out(NEXUS_A, 1, Reservations.TYPE_WRITE_EXCLUSIVE, 0xAAL, 0, 0).assertGood();
+        byte[] full = in(3);
+        assertEquals(2, Cdb.u32(full, 0), "PRgeneration");
+        assertEquals(full.length - 8, Cdb.u32(full, 4), "ADDITIONAL LENGTH");
+        int p = 8;
+        ItNexus[] nexuses = {NEXUS_A, NEXUS_B};
+        long[] keys = {0xAAL, 0xBBL};
+        for (int i = 0; i < 2; i++) {
+            assertEquals(keys[i], Cdb.u64(full, p));
+            assertEquals(i == 0 ? 1 : 0, full[p + 12] & 0x03, "R_HOLDER only for the holder, ALL_TG_PT 0");
+            assertEquals(i == 0 ? Reservations.TYPE_WRITE_EXCLUSIVE : 0, full[p + 13] & 0xFF, "SCOPE/TYPE");
+            assertEquals(1, Cdb.u16(full, p + 18), "relative target port = TPGT");
+            int idLength = (int) Cdb.u32(full, p + 20);
+            assertEquals(0x45, full[p + 24] & 0xFF, "TransportID format 01b, iSCSI");
+            int additional = Cdb.u16(full, p + 26);
+            assertEquals(idLength - 4, additional);
+            assertEquals(0, additional % 4);
+            String name = new String(full, p + 28, nexuses[i].initiatorPortName().length(),
+                    java.nio.charset.StandardCharsets.UTF_8);
+            assertEquals(nexuses[i].initiatorPortName(), name);
+            assertEquals(0, full[p + 28 + name.length()], "NUL-terminated");
+            p += 24 + idLength;
+        }
+        assertEquals(full.length, p);
+    }
+
+    private static Harness.Result out(Harness x, ItNexus n, int sa, int type, long key, long saKey, int flags) {
+        byte[] p = new byte[24];
+        Cdb.putLong(p, 0, key);
+        Cdb.putLong(p, 8, saKey);
+        p[20] = (byte) flags;
+        return x.exec(n, 0, cdb(0x5F, sa, type, 0, 0, 0, 0, 0, 24, 0), p, 24);
+    }
+
+    private static byte[] in(Harness x, ItNexus n, int sa) {
+        Harness.Result r = x.exec(n, 0, cdb(0x5E, sa, 0, 0, 0, 0, 0, 0x10, 0, 0), null, 4096);
+        r.assertGood();
+        return r.data();
+    }
+
+    /**
+     * SPC-5 5.13.5 APTPL: registrations and the reservation survive a restart (a new target on the
+     * same state file) while the last REGISTER had APTPL = 1; APTPL = 0 removes the file.
+     */
+    @Test
+    void aptplStateSurvivesARestart(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path file = dir.resolve("lun0.pr");
+        try (Harness first = new Harness(file)) {
+            assertEquals(0x01, in(first, NEXUS_A, 2)[2] & 0x01, "PTPL_C with a state file");
+            out(first, NEXUS_A, 0, 0, 0, 0xAAL, 0x01).assertGood(); // REGISTER, APTPL
+            out(first, NEXUS_B, 0, 0, 0, 0xBBL, 0).assertGood();    // APTPL 0 would drop it...
+            assertEquals(false, java.nio.file.Files.exists(file), "...the last REGISTER decides");
+            out(first, NEXUS_B, 0, 0, 0xBBL, 0xBCL, 0x01).assertGood();
+            out(first, NEXUS_A, 1, Reservations.TYPE_EXCLUSIVE_ACCESS, 0xAAL, 0, 0).assertGood();
+            assertEquals(0x01, in(first, NEXUS_A, 2)[3] & 0x01, "PTPL_A");
+        }
+        try (Harness second = new Harness(file)) {
+            byte[] keys = in(second, NEXUS_A, 0);
+            assertEquals(16, Cdb.u32(keys, 4));
+            assertEquals(0xAAL, Cdb.u64(keys, 8));
+            assertEquals(0xBCL, Cdb.u64(keys, 16));
+            byte[] res = in(second, NEXUS_A, 1);
+            assertEquals(0xAAL, Cdb.u64(res, 8), "holder's key");
+            assertEquals(Reservations.TYPE_EXCLUSIVE_ACCESS, res[21] & 0x0F);
+            assertConflict(second.exec(NEXUS_B, 0, read10(0, 1, 0), null, 512)); // still enforced
+            second.exec(NEXUS_A, 0, read10(0, 1, 0), null, 512).assertGood();
+            assertEquals(Cdb.u32(keys, 0), Cdb.u32(in(second, NEXUS_A, 0), 0), "PRgeneration kept");
+            out(second, NEXUS_A, 0, 0, 0xAAL, 0xAAL, 0).assertGood(); // re-register with APTPL 0
+            assertEquals(false, java.nio.file.Files.exists(file));
+        }
+        try (Harness third = new Harness(file)) {
+            assertEquals(0, Cdb.u32(in(third, NEXUS_A, 0), 4), "APTPL 0: nothing survives");
+        }
+    }
+
+    @Test
+    void damagedStateFileIsRefusedWithItsLine(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path file = dir.resolve("lun0.pr");
+        java.nio.file.Files.writeString(file, PrStateFile.MAGIC + "\ngeneration 3\nreg\tzz\n");
+        var e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> new Harness(file));
+        org.junit.jupiter.api.Assertions.assertTrue(String.valueOf(e.getMessage()).contains(":3:"), e.getMessage());
+    }
+
+    @Test
+    void aptplWithoutAStateFileIsRefused() {
+        out(NEXUS_A, 0, 0, 0, 0xA, 0x01).assertFieldPointer(false, 20, 0);
+        out(NEXUS_A, 0, 0, 0, 0xA, 0).assertGood();
+        out(NEXUS_A, 1, Reservations.TYPE_WRITE_EXCLUSIVE, 0xA, 0, 0x01).assertGood(); // ignored off REGISTER
+    }
+
     @Test
     void reportCapabilities() {
         byte[] caps = in(2);
@@ -143,7 +240,7 @@ class PrCommandsTest {
         out(NEXUS_A, 1, 0x02, 0xA, 0, 0).assertInvalidCdbField(2, 3); // type 2 is obsolete
         out(NEXUS_A, 1, 0x11, 0xA, 0, 0).assertInvalidCdbField(2, 7); // scope other than LU
         h.exec(NEXUS_A, 0, cdb(0x5F, 5, 1, 0, 0, 0, 0, 0, 24, 0), new byte[24], 24).assertInvalidCdbField(1, 4);
-        h.exec(NEXUS_A, 0, cdb(0x5E, 3, 0, 0, 0, 0, 0, 0x10, 0, 0), null, 4096).assertInvalidCdbField(1, 4);
+        h.exec(NEXUS_A, 0, cdb(0x5E, 4, 0, 0, 0, 0, 0, 0x10, 0, 0), null, 4096).assertInvalidCdbField(1, 4);
     }
 
     @Test

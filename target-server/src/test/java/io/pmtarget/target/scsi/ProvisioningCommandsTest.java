@@ -164,6 +164,40 @@ class ProvisioningCommandsTest {
         h.exec(caw(0, 0, 0), null).assertGood();
         h.exec(caw(0, 1, 0), new byte[512]).assertSense(0x5, 0x0E, 0x03);
         h.exec(caw(0, 1, 0x20), new byte[1024]).assertInvalidCdbField(1, 5); // WRPROTECT
+        // Data-out sized for more than 2 x N blocks (256 blocks wrapped to N = 0, or just too much):
+        // INVALID FIELD IN CDB at NUMBER OF LOGICAL BLOCKS, and the medium is untouched.
+        h.exec(caw(5, 0, 0), new byte[2 * 256 * 512]).assertInvalidCdbField(13, -1);
+        h.exec(caw(5, 2, 0), concat(fresh, new byte[2048])).assertInvalidCdbField(13, -1);
+        h.assertVolume(5 * 512, fresh);
+    }
+
+    /** GET LBA STATUS (SBC-4 5.7): one "mapped or unknown" descriptor to the end of the LU. */
+    @Test
+    void getLbaStatus() {
+        long capacity = h.capacityBlocks();
+        Harness.Result r = h.exec(lbaStatus(3, 24));
+        r.assertGood();
+        byte[] d = r.data();
+        assertEquals(24, d.length);
+        assertEquals(20, Cdb.u32(d, 0), "PARAMETER DATA LENGTH");
+        assertEquals(3, Cdb.u64(d, 8));
+        assertEquals(capacity - 3, Cdb.u32(d, 16));
+        assertEquals(0, d[20] & 0x0F, "PROVISIONING STATUS 0h: mapped or unknown");
+        h.exec(lbaStatus(capacity - 1, 24)).assertGood();
+        h.exec(lbaStatus(capacity, 24)).assertSense(0x5, 0x21, 0x00);
+        assertEquals(8, h.exec(lbaStatus(0, 8)).data().length, "allocation length truncates");
+        byte[] reportType = lbaStatus(0, 24);
+        reportType[14] = 1;
+        h.exec(reportType).assertInvalidCdbField(14, 0);
+    }
+
+    static byte[] lbaStatus(long lba, int allocationLength) {
+        byte[] c = new byte[16];
+        c[0] = (byte) 0x9E;
+        c[1] = 0x12;
+        Cdb.putLong(c, 2, lba);
+        Cdb.putInt(c, 10, allocationLength);
+        return c;
     }
 
     /**

@@ -281,6 +281,43 @@ class DataTransferTest {
         assertFalse(h.channel.finishAndReleaseAll());
     }
 
+    /**
+     * RFC 7143 7.9: a Data-Out with an out-of-order DataSN implies a lost PDU; at ERL 0 the task
+     * ends with CHECK CONDITION, ABORTED COMMAND / PROTOCOL SERVICE CRC ERROR after all its data is
+     * in (7.8 option b), nothing reaches the logical unit, and the connection stays usable.
+     */
+    @Test
+    void dataOutWithWrongDataSnEndsTheTaskWithCheckConditionAndKeepsTheConnection() {
+        SessionHarness h = harness(8192, 4096, 4096, true, false, 1);
+        byte[] data = pattern(2048, 10);
+        h.send(h.write(0x27, 2048, null, true));
+        Pdu r2t = h.one(Opcode.R2T);
+        h.send(SessionHarness.dataOut(0x27, r2t.ttt(), 1, 0, data, 1024, false)); // DataSN should be 0
+        assertTrue(h.out().isEmpty(), "the target waits for the rest of the sequence");
+        h.send(SessionHarness.dataOut(0x27, r2t.ttt(), 0, 1024, data, 1024, true));
+        Pdu response = h.one(Opcode.SCSI_RESPONSE);
+        assertEquals(ScsiStatus.CHECK_CONDITION, response.status());
+        assertEquals(0x0B, response.data().getByte(2 + 2) & 0x0f, "ABORTED COMMAND");
+        assertEquals(0x47, response.data().getUnsignedByte(2 + 12), "ASC");
+        assertEquals(0x05, response.data().getUnsignedByte(2 + 13), "ASCQ");
+        assertEquals(0, h.target.executed.size(), "lost data never reaches the logical unit");
+        assertTrue(h.channel.isOpen());
+        assertEquals(0, h.handler.bufferedDataOutBytes());
+        // The next command on the same connection works.
+        answerWith(h, null, 0, null);
+        h.send(h.write(0x28, 1024, null, true));
+        Pdu r2t2 = h.one(Opcode.R2T);
+        h.send(SessionHarness.dataOut(0x28, r2t2.ttt(), 0, 0, data, 1024, true));
+        Pdu good = h.one(Opcode.SCSI_RESPONSE);
+        assertEquals(0, good.status());
+        assertEquals(1, h.target.executed.size());
+        r2t.release();
+        r2t2.release();
+        response.release();
+        good.release();
+        assertFalse(h.channel.finishAndReleaseAll());
+    }
+
     @Test
     void dataInIsWrittenAtMostOutboundPdusPerTurnMaxPerEventLoopTurn() {
         SessionHarness h = new SessionHarness(SessionHarness.params(8192, 262144, 65536, true, true, 1),
