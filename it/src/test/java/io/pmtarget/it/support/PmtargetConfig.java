@@ -19,6 +19,8 @@ public final class PmtargetConfig {
     /** The one volume the it tests use. */
     public static final String VOLUME = "itvol";
     public static final int BLOCK_SIZE_BYTES = 512;
+    /** server.admin-socket, relative to the data dir. */
+    public static final String ADMIN_SOCKET = "admin.sock";
     /** Cache device size relative to the LUN: small enough that writeback really happens. */
     private static final long CACHE_FRACTION_DIVISOR = 4;
     private static final long CACHE_SIZE_BYTES_MIN = 16 * TargetOptions.MIB;
@@ -32,21 +34,34 @@ public final class PmtargetConfig {
      */
     public static void write(Path file, Path dataDir, int port, String iqn, int lun, TargetOptions o)
             throws IOException {
-        long cacheSizeMib = Math.max(CACHE_SIZE_BYTES_MIN, o.lunSizeBytes() / CACHE_FRACTION_DIVISOR)
-                / TargetOptions.MIB;
+        write(file, dataDir, port, iqn, lun, o, VolumeTuning.defaults());
+    }
+
+    /** As above, with the volume's cache size, backing file and dm-writecache options from {@code tuning}. */
+    public static void write(Path file, Path dataDir, int port, String iqn, int lun, TargetOptions o,
+                             VolumeTuning tuning) throws IOException {
+        long cacheSizeKib = (tuning.cacheSizeBytes() != 0 ? tuning.cacheSizeBytes()
+                : Math.max(CACHE_SIZE_BYTES_MIN, o.lunSizeBytes() / CACHE_FRACTION_DIVISOR)) / 1024;
+        String backing = tuning.backingFile() != null ? tuning.backingFile().toString() : VOLUME + ".img";
         StringBuilder s = new StringBuilder();
         s.append("# written by io.pmtarget.it.support.PmtargetConfig for an integration test\n");
         s.append("server {\n");
         s.append("  data-dir = ").append(quote(dataDir.toString())).append('\n');
-        s.append("  admin-socket = \"admin.sock\"\n");
+        s.append("  admin-socket = ").append(quote(ADMIN_SOCKET)).append('\n');
         s.append("}\n");
         s.append("volumes {\n");
         s.append("  ").append(VOLUME).append(" {\n");
         s.append("    cache-file = \"").append(VOLUME).append(".cache\"\n");
-        s.append("    cache-size = ").append(cacheSizeMib).append("MiB\n");
-        s.append("    backing-file = \"").append(VOLUME).append(".img\"\n");
+        s.append("    cache-size = ").append(cacheSizeKib).append("KiB\n");
+        s.append("    backing-file = ").append(quote(backing)).append('\n');
         s.append("    backing-size = ").append(o.lunSizeBytes() / TargetOptions.MIB).append("MiB\n");
         s.append("    block-size = ").append(BLOCK_SIZE_BYTES).append('\n');
+        if (!tuning.options().isEmpty()) {
+            s.append("    options {\n");
+            tuning.options().forEach((key, value) ->
+                    s.append("      ").append(key).append(" = ").append(quote(value)).append('\n'));
+            s.append("    }\n");
+        }
         s.append("  }\n");
         s.append("}\n");
         s.append("targets {\n");

@@ -30,6 +30,7 @@ public final class PmtargetServer implements TargetUnderTest {
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(15);
 
     private final TargetOptions options;
+    private final VolumeTuning tuning;
     private final Path workDir;
     private final Path dataDir;
     private final Path configFile;
@@ -40,7 +41,12 @@ public final class PmtargetServer implements TargetUnderTest {
     private Integer lastExitCode;
 
     public PmtargetServer(TargetOptions options) {
-        this(options, Net.shmDir("pmtarget"), true);
+        this(options, VolumeTuning.defaults(), Net.shmDir("pmtarget"), true);
+    }
+
+    /** A server whose volume has the given cache size, backing file and dm-writecache options. */
+    public PmtargetServer(TargetOptions options, VolumeTuning tuning) {
+        this(options, tuning, Net.shmDir("pmtarget"), true);
     }
 
     /**
@@ -48,11 +54,12 @@ public final class PmtargetServer implements TargetUnderTest {
      * disks across a target restart): {@link #close()} leaves it in place.
      */
     public PmtargetServer(TargetOptions options, Path dataDir) {
-        this(options, dataDir, false);
+        this(options, VolumeTuning.defaults(), dataDir, false);
     }
 
-    private PmtargetServer(TargetOptions options, Path dataDir, boolean ownsDataDir) {
+    private PmtargetServer(TargetOptions options, VolumeTuning tuning, Path dataDir, boolean ownsDataDir) {
         this.options = options;
+        this.tuning = tuning;
         this.workDir = Net.workDir("pmtarget");
         this.dataDir = dataDir;
         this.ownsDataDir = ownsDataDir;
@@ -71,7 +78,7 @@ public final class PmtargetServer implements TargetUnderTest {
             throw new IllegalStateException("pmtarget already started (pid " + process.pid() + ")");
         }
         if (!Files.exists(configFile)) {
-            PmtargetConfig.write(configFile, dataDir, port, IQN, DATA_LUN, options);
+            PmtargetConfig.write(configFile, dataDir, port, IQN, DATA_LUN, options, tuning);
         }
         starts++;
         Path out = workDir.resolve("server-" + starts + ".out");
@@ -207,6 +214,21 @@ public final class PmtargetServer implements TargetUnderTest {
 
     public Path configFile() {
         return configFile;
+    }
+
+    /** server.data-dir: cache file, default backing file, admin socket (deleted by {@link #close()}). */
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** The admin socket ({@code status}, {@code flush}); {@code io.pmtarget.target.admin.AdminClient} talks to it. */
+    public Path adminSocket() {
+        return dataDir.resolve(PmtargetConfig.ADMIN_SOCKET);
+    }
+
+    /** The volume's backing file: the tuning's, else the default one in the data dir. */
+    public Path backingFile() {
+        return tuning.backingFile() != null ? tuning.backingFile() : dataDir.resolve(PmtargetConfig.VOLUME + ".img");
     }
 
     @Override
