@@ -91,6 +91,11 @@ def parse(json_path, wl, returncode, stderr):
     except (OSError, ValueError, KeyError, IndexError):
         return Result(False, problem=f"fio exit {returncode}: {first_error_line(stderr)}")
     d = job[wl.ddir]
+    # The libiscsi engine logs a failed command and marks the io_u failed, yet fio may still finish
+    # with error 0: count the engine's failure lines, a run with any failed command is no result.
+    failed = stderr.count("iscsi: request failed")
+    if failed:
+        return Result(False, problem=f"{failed} commands failed: {first_error_line(stderr)}")
     if job.get("error") or returncode != 0 or d["total_ios"] == 0:
         return Result(False, problem=f"fio error {job.get('error')} exit {returncode}: {first_error_line(stderr)}")
     pct = d["clat_ns"].get("percentile", {})

@@ -64,11 +64,16 @@ def run_one(t, wl, args, ctx, out_prefix, size, runtime_s, extra_args=()):
     """One fio run on target t, with the target's CPU time around it; restarts a dead or hung target."""
     if not t.alive():
         t.restart()
+    log_pos = os.path.getsize(t.log) if os.path.exists(t.log) else 0
     cpu0 = t.cpu_s()
     res, _ = fio.run_fio(ctx["fio"][t.fio_variant], t.url(), wl, size, runtime_s,
                          (runtime_s or 600) + 60, out_prefix, extra_args)
     if t.alive():
         res.cpu_s = t.cpu_s() - cpu0
+    if not res.ok:
+        evidence = target_log_error(t.log, log_pos)
+        if evidence:
+            res.problem += f" (target log: {evidence})"
     if not t.alive():
         res.ok = False
         res.problem = (res.problem + "; " if res.problem else "") + "target process died"
@@ -78,6 +83,19 @@ def run_one(t, wl, args, ctx, out_prefix, size, runtime_s, extra_args=()):
         print(f"    {t.name}: hung, restarting", flush=True)
         t.restart()
     return res
+
+
+def target_log_error(path, pos):
+    """First error line the target logged since `pos`, as evidence for a failed run."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(pos)
+            for line in f.read().decode(errors="replace").splitlines():
+                if "ERROR" in line or "Unsupported" in line or "Exception" in line:
+                    return line.strip()[-120:]
+    except OSError:
+        pass
+    return ""
 
 
 def precondition(t, args, ctx):
