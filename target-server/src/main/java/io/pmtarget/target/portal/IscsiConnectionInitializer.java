@@ -1,7 +1,7 @@
 package io.pmtarget.target.portal;
 
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.Channel;
 import io.pmtarget.target.login.InMemorySessionRegistry;
 import io.pmtarget.target.login.TargetDirectory;
 import io.pmtarget.target.scsi.ScsiTarget;
@@ -12,7 +12,7 @@ import java.security.SecureRandom;
 import java.util.function.Function;
 
 /** Builds each new iSCSI connection's pipeline: PDU codec, then the login phase. */
-public final class IscsiConnectionInitializer extends ChannelInitializer<SocketChannel> {
+public final class IscsiConnectionInitializer extends ChannelInitializer<Channel> {
 
     /** RFC 7143 leaves the login timeout to the implementation; open-iscsi's own is 15 s. */
     public static final long LOGIN_TIMEOUT_MS_DEFAULT = 30_000;
@@ -28,8 +28,12 @@ public final class IscsiConnectionInitializer extends ChannelInitializer<SocketC
                 scsiTargets, limits, new SecureRandom(), loginTimeoutMs);
     }
 
+    IscsiConnectionInitializer(PortalContext portal) {
+        this.portal = portal;
+    }
+
     @Override
-    protected void initChannel(SocketChannel channel) {
+    protected void initChannel(Channel channel) {
         IscsiPipeline.initConnection(channel.pipeline(), new LoginPhaseHandler(portal));
     }
 }

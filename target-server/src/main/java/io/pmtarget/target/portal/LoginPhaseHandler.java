@@ -165,7 +165,7 @@ final class LoginPhaseHandler extends ChannelInboundHandlerAdapter {
             // The directory and the SCSI targets come from one config; a gap is a programmer error.
             throw new IllegalStateException("no SCSI target for " + session.targetName());
         }
-        SessionHandover handover = new SessionHandover(params, nexus, session.tsih(), session.cid(), cmdSn, statSn);
+        SessionHandover handover = new SessionHandover(params, nexus, session.tsih(), session.cid(), cmdSn, statSn, discovery);
         TextNegotiation text = new TextNegotiation(portal.directory(), session);
         FullFeatureHandler ffp = new FullFeatureHandler(target, handover, portal.limits(), textResponder(text));
         int tsih = session.tsih();
@@ -174,6 +174,7 @@ final class LoginPhaseHandler extends ChannelInboundHandlerAdapter {
         ctx.channel().closeFuture().addListener(f -> {
             portal.channels().remove(tsih, cid, ctx.channel());
             portal.registry().release(tsih, cid);
+            target.nexusLost(nexus); // SPC-5: I_T nexus loss ends RESERVE(6) reservations
             LOG.info("logout/close: {} {} from {} (TSIH {})", session.sessionType(), session.initiatorName(),
                     ctx.channel().remoteAddress(), tsih);
         });

@@ -21,4 +21,12 @@ public interface ScsiTarget {
 
     /** Task management: the transport aborted these commands' I_T nexus tasks (LUN RESET etc.). */
     void reset(long lun, ItNexus nexus, boolean wholeTarget);
+
+    /**
+     * The I_T nexus is gone (session closed, logged out or dropped; SAM-5 6.2 I_T nexus loss):
+     * RESERVE(6) reservations it held end and its pending unit attentions are dropped. Persistent
+     * reservation registrations survive it (SPC-5 5.13.2). Default: nothing to clean up.
+     */
+    default void nexusLost(ItNexus nexus) {
+    }
 }

@@ -159,6 +159,12 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
         if (opcode.isInitiatorOpcode()) {
             state.acknowledge(pdu.expStatSn()); // offset 28 is ExpStatSN in every initiator PDU
         }
+        if (state.handover.discovery() && opcode != Opcode.TEXT_REQUEST && opcode != Opcode.LOGOUT_REQUEST
+                && opcode != Opcode.NOP_OUT) {
+            // Section 4.3: a discovery session carries only SendTargets text and logout.
+            state.reject(RejectReason.PROTOCOL_ERROR, pdu.bhsCopy());
+            return;
+        }
         switch (opcode) {
             case SCSI_COMMAND -> {
                 if (acceptCmdSn(pdu)) {

@@ -43,11 +43,14 @@ final class Responder {
             int expected = task.read ? task.edtlBytes : 0;
             this.sendBytes = Math.min(available, expected);
             if (task.write && !task.read) {
-                // Section 11.4.5: residuals of a write would be relative to the data the logical
-                // unit consumed, which ScsiResponse does not report; all data was transferred.
-                residualBytes = 0;
-                overflow = false;
-                underflow = false;
+                // Section 11.4.5.1: for a write, the residual compares the data the command
+                // itself asks for (as the logical unit reports it) with the Expected Data Transfer
+                // Length; when the logical unit does not say, all data counts as transferred.
+                long commandBytes = response.dataOutCommandBytes();
+                overflow = commandBytes > task.edtlBytes;
+                underflow = commandBytes >= 0 && commandBytes < task.edtlBytes;
+                residualBytes = commandBytes < 0 ? 0 : (int) Math.min(Integer.MAX_VALUE,
+                        Math.abs(commandBytes - task.edtlBytes));
             } else {
                 overflow = available > expected;
                 underflow = available < expected;

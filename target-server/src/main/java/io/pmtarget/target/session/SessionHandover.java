@@ -13,8 +13,11 @@ import io.pmtarget.target.scsi.ItNexus;
  * @param expCmdSn   the next CmdSN expected (the final Login Request's CmdSN: login requests are
  *                   immediate and do not advance it, section 11.12.7)
  * @param nextStatSn the StatSN of the next status we send (final Login Response's StatSN + 1)
+ * @param discovery  SessionType=Discovery: only Text (SendTargets), NOP-Out and Logout are served
+ *                   (RFC 7143 section 4.3); anything else is rejected
  */
-public record SessionHandover(SessionParams params, ItNexus nexus, int tsih, int cid, int expCmdSn, int nextStatSn) {
+public record SessionHandover(SessionParams params, ItNexus nexus, int tsih, int cid, int expCmdSn, int nextStatSn,
+        boolean discovery) {
     public SessionHandover {
         if (params == null || nexus == null) {
             throw new IllegalArgumentException("params and nexus are required");

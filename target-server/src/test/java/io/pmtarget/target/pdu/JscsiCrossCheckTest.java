@@ -32,6 +32,7 @@ import org.junit.jupiter.api.Test;
  * byte order as well as the swapped one), so our digests are checked against the RFC's own test
  * vectors in {@link PduCodecTest} instead.
  */
+@org.junit.jupiter.api.extension.ExtendWith(io.pmtarget.target.pdu.LeakTrap.Check.class)
 class JscsiCrossCheckTest {
 
     private static String digestName(boolean on) {

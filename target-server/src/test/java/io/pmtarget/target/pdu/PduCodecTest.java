@@ -20,6 +20,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+@org.junit.jupiter.api.extension.ExtendWith(io.pmtarget.target.pdu.LeakTrap.Check.class)
 class PduCodecTest {
     private static ResourceLeakDetector.Level previousLevel;
 
@@ -107,12 +108,12 @@ class PduCodecTest {
     @Test
     void everySplitPointOfThreePdusBackToBackWithDigestsDecodesTheSame() {
         for (boolean digests : new boolean[] {false, true}) {
-            Pdu[] expected = {scsiCommand(1, 5), scsiCommand(2, 0), scsiCommand(3, 2048)};
+            Pdu[] expected = {scsiCommand(1, 5), scsiCommand(2, 0), scsiCommand(3, 1100)};
             expected[1].ahs(new byte[] {0, 5, 2, 0, 0, 0, 0x10, 0}); // bidi read length AHS
-            Pdu[] copies = {scsiCommand(1, 5), scsiCommand(2, 0), scsiCommand(3, 2048)};
+            Pdu[] copies = {scsiCommand(1, 5), scsiCommand(2, 0), scsiCommand(3, 1100)};
             copies[1].ahs(expected[1].ahs());
             byte[] bytes = wire(digests, digests, copies);
-            int expectedLength = 3 * 48 + 8 + 8 + 2048 + (digests ? 3 * 4 + 2 * 4 : 0);
+            int expectedLength = 3 * 48 + 8 + 8 + 1100 + (digests ? 3 * 4 + 2 * 4 : 0);
             assertEquals(expectedLength, bytes.length);
             for (int split = 0; split <= bytes.length; split++) {
                 EmbeddedChannel channel = decoderChannel(digests, digests);

@@ -35,6 +35,7 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /** Completions from a logical unit's own thread must be handled on the channel's event loop. */
+@org.junit.jupiter.api.extension.ExtendWith(io.pmtarget.target.pdu.LeakTrap.Check.class)
 class CompletionThreadTest {
 
     @Test
@@ -75,7 +76,7 @@ class CompletionThreadTest {
                         @Override
                         protected void initChannel(LocalChannel ch) {
                             ch.pipeline().addLast(new FullFeatureHandler(target, new SessionHandover(params,
-                                    SessionHarness.NEXUS, 1, 0, 1, 1), SessionHarness.quietLimits(), null));
+                                    SessionHarness.NEXUS, 1, 0, 1, 1, false), SessionHarness.quietLimits(), null));
                         }
                     }).bind(address).sync().channel();
             Channel client = new Bootstrap().group(group).channel(LocalChannel.class)

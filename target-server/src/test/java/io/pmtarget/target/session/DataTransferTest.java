@@ -15,6 +15,7 @@ import io.pmtarget.target.scsi.ScsiResponse;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
+@org.junit.jupiter.api.extension.ExtendWith(io.pmtarget.target.pdu.LeakTrap.Check.class)
 class DataTransferTest {
 
     private static SessionHarness harness(int initiatorMrdsl, int maxBurst, int firstBurst, boolean initialR2T,
@@ -105,6 +106,33 @@ class DataTransferTest {
         assertTrue(p.residualOverflow());
         assertEquals(1488, p.residualCount());
         p.release();
+        assertFalse(h.channel.finishAndReleaseAll());
+    }
+
+    @Test
+    void writeWhoseCdbAsksMoreThanExpectedReportsOverflow() {
+        // libiscsi iSCSIResiduals.Write10Residuals: EDTL 4096, the CDB asks for 8192 bytes.
+        SessionHarness h = harness(8192, 262144, 65536, false, true, 1);
+        h.target.answer = r -> new ScsiResponse(0, null, null, 8192);
+        h.send(h.write(0x15, 4096, pattern(4096, 6), true));
+        Pdu response = h.one(Opcode.SCSI_RESPONSE);
+        assertTrue(response.residualOverflow());
+        assertFalse(response.residualUnderflow());
+        assertEquals(4096, response.residualCount());
+        response.release();
+        assertFalse(h.channel.finishAndReleaseAll());
+    }
+
+    @Test
+    void writeWhoseCdbAsksLessThanExpectedReportsUnderflow() {
+        SessionHarness h = harness(8192, 262144, 65536, false, true, 1);
+        h.target.answer = r -> new ScsiResponse(0, null, null, 512);
+        h.send(h.write(0x16, 4096, pattern(4096, 7), true));
+        Pdu response = h.one(Opcode.SCSI_RESPONSE);
+        assertTrue(response.residualUnderflow());
+        assertFalse(response.residualOverflow());
+        assertEquals(3584, response.residualCount());
+        response.release();
         assertFalse(h.channel.finishAndReleaseAll());
     }
 

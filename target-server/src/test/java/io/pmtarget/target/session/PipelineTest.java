@@ -20,6 +20,7 @@ import io.pmtarget.target.pdu.PduEncoder;
 import org.junit.jupiter.api.Test;
 
 /** decoder -> login -> (handover) -> full-feature handler, over real bytes with digests switched on. */
+@org.junit.jupiter.api.extension.ExtendWith(io.pmtarget.target.pdu.LeakTrap.Check.class)
 class PipelineTest {
 
     /** Stands in for the login handler: on the first PDU, answers and hands over. */
@@ -63,7 +64,7 @@ class PipelineTest {
             target.answer = r -> new io.pmtarget.target.scsi.ScsiResponse(0, null,
                     Unpooled.directBuffer().writeBytes(SessionHarness.pattern(5000, 3)));
             FullFeatureHandler session = new FullFeatureHandler(target,
-                    new SessionHandover(params, SessionHarness.NEXUS, 1, 0, 1, 1), SessionHarness.quietLimits(), null);
+                    new SessionHandover(params, SessionHarness.NEXUS, 1, 0, 1, 1, false), SessionHarness.quietLimits(), null);
             EmbeddedChannel channel = new EmbeddedChannel();
             IscsiPipeline.initConnection(channel.pipeline(), new FakeLogin(session));
             byte[] login = encode(false, Pdu.create(Opcode.LOGIN_REQUEST).immediate(true).transitFlag(true)

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
+@org.junit.jupiter.api.extension.ExtendWith(io.pmtarget.target.pdu.LeakTrap.Check.class)
 class SessionControlTest {
 
     private static SessionHarness harness() {
@@ -240,7 +241,9 @@ class SessionControlTest {
                 SessionHarness.quietLimits());
         h.send(h.write(0x80, 4096, null, true));
         Pdu r2t = h.one(Opcode.R2T);
-        byte[] badHeader = SessionHarness.dataOut(0x80, r2t.ttt(), 0, 0, new byte[4096], 4096, true).bhsCopy();
+        Pdu corrupted = SessionHarness.dataOut(0x80, r2t.ttt(), 0, 0, new byte[4096], 4096, true);
+        byte[] badHeader = corrupted.bhsCopy();
+        corrupted.release(); // the decoder drops a PDU whose data digest failed
         h.channel.writeInbound(new PduDecodeError(PduDecodeError.Kind.DATA_DIGEST, badHeader, "test"));
         List<Pdu> out = h.out();
         assertEquals(2, out.size(), out::toString);
@@ -277,6 +280,22 @@ class SessionControlTest {
         assertEquals("TargetName=iqn.2026-11.test:tgt\0",
                 response.data().toString(java.nio.charset.StandardCharsets.US_ASCII));
         response.release();
+        assertFalse(h.channel.finishAndReleaseAll());
+    }
+
+    @Test
+    void discoverySessionRejectsScsiCommandsButAnswersSendTargets() {
+        SessionHarness h = new SessionHarness(SessionHarness.params(8192, 262144, 65536, true, true, 1),
+                SessionHarness.quietLimits(), true);
+        h.send(h.read(0xa0, 512));
+        Pdu reject = h.one(Opcode.REJECT);
+        assertEquals(0x04, reject.rejectReason());
+        assertEquals(0, h.target.executed.size());
+        reject.release();
+        h.send(Pdu.create(Opcode.TEXT_REQUEST).immediate(true).finalFlag(true).itt(0xa1).ttt(Pdu.RESERVED_TAG)
+                .cmdSn(h.nextCmdSn).expStatSn(FIRST_STAT_SN)
+                .data(Unpooled.copiedBuffer("SendTargets=All\0", java.nio.charset.StandardCharsets.US_ASCII)));
+        h.one(Opcode.TEXT_RESPONSE).release();
         assertFalse(h.channel.finishAndReleaseAll());
     }
 }

@@ -24,9 +24,15 @@ final class SessionHarness {
     int nextCmdSn = FIRST_CMD_SN;
 
     SessionHarness(SessionParams params, SessionLimits limits) {
-        handler = new FullFeatureHandler(target, new SessionHandover(params, NEXUS, 7, 0, FIRST_CMD_SN, FIRST_STAT_SN),
+        this(params, limits, false);
+    }
+
+    SessionHarness(SessionParams params, SessionLimits limits, boolean discovery) {
+        handler = new FullFeatureHandler(target, new SessionHandover(params, NEXUS, 7, 0, FIRST_CMD_SN, FIRST_STAT_SN, discovery),
                 limits, keys -> ("TargetName=iqn.2026-11.test:tgt\0").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        channel = new EmbeddedChannel(handler);
+        channel = new EmbeddedChannel();
+        channel.freezeTime(); // the loop's clock moves only by advanceTimeBy: timer tests are exact
+        channel.pipeline().addLast(handler);
     }
 
     static SessionLimits quietLimits() {
@@ -58,7 +64,7 @@ final class SessionHarness {
                 .lunField(Lun.encode(1)).expectedDataTransferLength(edtl).cmdSn(nextCmdSn++)
                 .expStatSn(FIRST_STAT_SN).cdbField(new byte[] {0x2a, 0, 0, 0, 0, 0, 0, 0, 8, 0});
         if (immediate != null) {
-            pdu.data(Unpooled.wrappedBuffer(immediate));
+            pdu.data(pooled(immediate, 0, immediate.length));
         }
         return pdu;
     }
@@ -66,7 +72,12 @@ final class SessionHarness {
     static Pdu dataOut(int itt, int ttt, int dataSn, int offset, byte[] all, int length, boolean finalFlag) {
         return Pdu.create(Opcode.SCSI_DATA_OUT).finalFlag(finalFlag).itt(itt).ttt(ttt).dataSn(dataSn)
                 .bufferOffset(offset).lunField(Lun.encode(1)).expStatSn(FIRST_STAT_SN)
-                .data(Unpooled.copiedBuffer(all, offset, length));
+                .data(pooled(all, offset, length));
+    }
+
+    /** Inbound data in pooled direct buffers, as the decoder delivers it (leak-tracked). */
+    static io.netty.buffer.ByteBuf pooled(byte[] bytes, int offset, int length) {
+        return io.netty.buffer.PooledByteBufAllocator.DEFAULT.directBuffer(length).writeBytes(bytes, offset, length);
     }
 
     void send(Pdu pdu) {

@@ -1,0 +1,488 @@
+package io.pmtarget.engine.volume;
+
+import io.pmtarget.engine.writeback.WritebackSource;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Commit points, group commit, discard bookkeeping and the volume side of writeback.
+ *
+ * <p>Commit (dm-writecache order): writers already copied data with persistent stores and flushed their
+ * entries; the commit drains, stores seq_count + 1 in the superblock with one aligned 8-byte store, flushes
+ * and drains it (the commit point), and only then frees the older versions the newly committed blocks
+ * supersede. Group commit: a caller needs a commit whose exclusive section began after its call; callers
+ * arriving while one runs wait for the next, which serves all of them at once.
+ *
+ * <p>Freeing an entry is one 8-byte store of seq = all ones, flushed and drained before the entry can be
+ * reused: otherwise a crash could pair a committed entry with the data of a later write.
+ */
+final class CommitEngine implements WritebackSource {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CommitEngine.class);
+    /** Commit times remembered for max_age (by seq modulo this); older blocks count as old enough. */
+    private static final int COMMIT_TIMES = 4096;
+
+    private final CacheVolume v;
+    private final CacheIndex index;
+    private final CommitFault fault;
+    private final Object commitMon = new Object();
+    private final ReentrantLock discardLock = new ReentrantLock();
+    private final long[] commitSeqs = new long[COMMIT_TIMES];
+    private final long[] commitNanos = new long[COMMIT_TIMES];
+    private final long openNanos = System.nanoTime();
+    private volatile long seqCount;
+    private long commitsAcquired;
+    private long commitsCompleted;
+    private boolean commitRunning;
+    // Guarded by v.meta:
+    private int uncommitted;
+    private long firstUncommittedNanos;
+    private boolean writebackActive;
+    private int dropped;
+    private volatile int underWriteback;
+    private final java.util.concurrent.atomic.AtomicInteger drainRequests = new java.util.concurrent.atomic.AtomicInteger();
+
+    CommitEngine(CacheVolume volume, long seqCount, CommitFault fault) {
+        this.v = volume;
+        this.index = volume.index;
+        this.seqCount = seqCount;
+        this.fault = fault;
+        java.util.Arrays.fill(commitSeqs, -1);
+    }
+
+    long seqCount() {
+        return seqCount;
+    }
+
+    int blocksUnderWriteback() {
+        return underWriteback;
+    }
+
+    /** Called under v.meta by a writer that took a new entry. */
+    void noteUncommitted() {
+        if (uncommitted++ == 0) {
+            firstUncommittedNanos = System.nanoTime();
+        }
+    }
+
+    void maybeAutocommit() throws IOException {
+        boolean full;
+        boolean high;
+        synchronized (v.meta) {
+            full = uncommitted >= v.options.autocommitBlocks();
+            high = index.usedCount() * 100L >= (long) v.options.highWatermarkPct() * index.capacity();
+        }
+        if (full) {
+            commit(false);
+        }
+        if (high) {
+            v.writeback.kick();
+        }
+    }
+
+    /** Group commit: returns once a commit that began after this call has completed. */
+    void commit(boolean requested) throws IOException {
+        if (requested) {
+            v.counters.commitRequests.increment();
+        }
+        long target;
+        synchronized (commitMon) {
+            target = commitsAcquired;
+        }
+        while (true) {
+            synchronized (commitMon) {
+                while (commitsCompleted <= target && commitRunning) {
+                    try {
+                        commitMon.wait();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new InterruptedIOException("interrupted while waiting for a commit");
+                    }
+                }
+                if (commitsCompleted > target) {
+                    return;
+                }
+                commitRunning = true;
+            }
+            try {
+                runCommit();
+            } finally {
+                synchronized (commitMon) {
+                    commitRunning = false;
+                    commitMon.notifyAll();
+                }
+            }
+        }
+    }
+
+    private void runCommit() {
+        v.commitGate.writeLock().lock();
+        try {
+            long number;
+            synchronized (commitMon) {
+                number = ++commitsAcquired;
+            }
+            commitLocked();
+            synchronized (commitMon) {
+                commitsCompleted = number;
+            }
+        } finally {
+            v.commitGate.writeLock().unlock();
+        }
+    }
+
+    /** Holds the exclusive side of the commit gate: no writer is copying. */
+    private void commitLocked() {
+        synchronized (v.meta) {
+            if (uncommitted == 0) {
+                return;
+            }
+        }
+        long seq = seqCount;
+        if (fault != CommitFault.SKIP_DRAIN_BEFORE_SEQ) {
+            v.device.drain();
+        }
+        v.device.writeLong(CacheLayout.SB_SEQ_COUNT_OFFSET, seq + 1);
+        v.device.flush(CacheLayout.SB_SEQ_COUNT_OFFSET, Long.BYTES);
+        v.device.drain();
+        seqCount = seq + 1;
+        int slot = (int) (seq % COMMIT_TIMES);
+        commitSeqs[slot] = seq;
+        commitNanos[slot] = System.nanoTime();
+        v.counters.commits.increment();
+        synchronized (v.meta) {
+            int walked = markCommittedAndFreeSuperseded();
+            releaseSuperseded(walked);
+            uncommitted = 0;
+            v.meta.notifyAll();
+        }
+    }
+
+    /**
+     * Clears UNCOMMITTED on the FIFO tail (uncommitted entries are all newer than committed ones; dropped
+     * entries may be interleaved) and stores "free" into every older version that is not under writeback.
+     * Returns how many tail entries were walked.
+     */
+    private int markCommittedAndFreeSuperseded() {
+        int walked = 0;
+        boolean freedAny = false;
+        for (int e = index.fifoTail(); e != CacheIndex.NONE; e = index.fifoPrev(e)) {
+            byte f = index.flags(e);
+            if ((f & (CacheIndex.UNCOMMITTED | CacheIndex.DROPPED)) == 0) {
+                break;
+            }
+            walked++;
+            if ((f & CacheIndex.UNCOMMITTED) == 0) {
+                continue;
+            }
+            index.clear(e, CacheIndex.UNCOMMITTED);
+            for (int o = index.older(e); o != CacheIndex.NONE; o = index.older(o)) {
+                if (!index.has(o, CacheIndex.WRITEBACK)) {
+                    Recovery.free(v.device, o);
+                    freedAny = true;
+                }
+            }
+        }
+        if (freedAny) {
+            v.device.drain();
+        }
+        return walked;
+    }
+
+    private void releaseSuperseded(int walked) {
+        int e = index.fifoTail();
+        for (int i = 0; i < walked && e != CacheIndex.NONE; i++) {
+            int o = index.older(e);
+            while (o != CacheIndex.NONE) {
+                int next = index.older(o);
+                if (!index.has(o, CacheIndex.WRITEBACK)) {
+                    index.release(o);
+                }
+                o = next;
+            }
+            e = index.fifoPrev(e);
+        }
+    }
+
+    /**
+     * Discard, step 1: unlinks every cached version in the range from the index. Committed versions are
+     * marked DROPPED and stay allocated until the backing device has been discarded (a crash before that
+     * still finds the old data in the cache). Uncommitted versions are freed at once: they were never
+     * acknowledged durable, and leaving them would let a later commit turn them into committed entries
+     * with the same seq as a concurrent new write of the sector. Runs under the exclusive commit gate (no
+     * writer is copying into an entry being freed) and waits while any version is under writeback. Holds
+     * the discard lock until {@link #freeDropped()} or {@link #abortDiscard()}.
+     */
+    void discardCached(long firstSector, long blocks) throws IOException {
+        discardLock.lock();
+        long endSector = firstSector + blocks * (v.blockSizeBytes() / CacheLayout.SECTOR_BYTES);
+        v.commitGate.writeLock().lock();
+        try {
+            synchronized (v.meta) {
+                while (rangeUnderWriteback(firstSector, endSector)) {
+                    v.meta.wait(CacheVolume.FULL_WAIT_MS);
+                }
+                boolean freedAny = false;
+                for (int e = index.fifoHead(); e != CacheIndex.NONE; e = index.fifoNext(e)) {
+                    long s = index.sector(e);
+                    if (s < firstSector || s >= endSector || index.has(e, CacheIndex.DROPPED)) {
+                        continue;
+                    }
+                    index.unlinkVersion(e);
+                    index.set(e, CacheIndex.DROPPED);
+                    if (index.has(e, CacheIndex.UNCOMMITTED)) {
+                        Recovery.free(v.device, e);
+                        freedAny = true;
+                    }
+                    dropped++;
+                }
+                if (freedAny) {
+                    v.device.drain();
+                    releaseDroppedUncommitted();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            discardLock.unlock();
+            throw new InterruptedIOException("interrupted while a discard waited for writeback");
+        } finally {
+            v.commitGate.writeLock().unlock();
+        }
+    }
+
+    private void releaseDroppedUncommitted() {
+        int e = index.fifoHead();
+        while (e != CacheIndex.NONE) {
+            int next = index.fifoNext(e);
+            if (index.has(e, CacheIndex.DROPPED) && index.has(e, CacheIndex.UNCOMMITTED)) {
+                index.release(e);
+                uncommitted--;
+                dropped--;
+            }
+            e = next;
+        }
+    }
+
+    private boolean rangeUnderWriteback(long firstSector, long endSector) {
+        for (int e = index.fifoHead(); e != CacheIndex.NONE; e = index.fifoNext(e)) {
+            long s = index.sector(e);
+            if (s >= firstSector && s < endSector && index.has(e, CacheIndex.WRITEBACK)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Discard, step 2 (the backing range is durable zeros now): frees the dropped entries durably. */
+    void freeDropped() {
+        try {
+            synchronized (v.meta) {
+                if (dropped == 0) {
+                    return;
+                }
+                for (int e = index.fifoHead(); e != CacheIndex.NONE; e = index.fifoNext(e)) {
+                    if (index.has(e, CacheIndex.DROPPED)) {
+                        Recovery.free(v.device, e);
+                    }
+                }
+                v.device.drain();
+                int e = index.fifoHead();
+                while (e != CacheIndex.NONE) {
+                    int next = index.fifoNext(e);
+                    if (index.has(e, CacheIndex.DROPPED)) {
+                        index.release(e);
+                        dropped--;
+                    }
+                    e = next;
+                }
+                assert dropped == 0 : "dropped entries left: " + dropped;
+                v.meta.notifyAll();
+            }
+        } finally {
+            discardLock.unlock();
+        }
+    }
+
+    /** Releases the discard lock when the backing discard failed (dropped entries stay allocated). */
+    void abortDiscard() {
+        discardLock.unlock();
+    }
+
+    /** Commit, then write back until the cache is empty (messages flush and cleaner, close with drain). */
+    void drainAll() throws IOException {
+        drainRequests.incrementAndGet();
+        try {
+            while (true) {
+                commit(false);
+                v.writeback.kick();
+                synchronized (v.meta) {
+                    if (index.usedCount() - dropped == 0) {
+                        return;
+                    }
+                    if (v.writeback.failed()) {
+                        throw new VolumeException(VolumeException.Kind.BACKING_WRITE_ERROR,
+                                "cannot drain the cache: " + v.error());
+                    }
+                    v.meta.wait(CacheVolume.FULL_WAIT_MS);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while draining the cache");
+        } finally {
+            drainRequests.decrementAndGet();
+        }
+    }
+
+    @Override
+    public boolean writebackWanted() {
+        synchronized (v.meta) {
+            long used = index.usedCount() - dropped;
+            if (used == 0) {
+                writebackActive = false;
+                return false;
+            }
+            if (drainRequests.get() > 0 || v.cleaner) {
+                return true;
+            }
+            long cap = index.capacity();
+            if (used * 100 >= (long) v.options.highWatermarkPct() * cap) {
+                writebackActive = true;
+            } else if (used * 100 < (long) v.options.lowWatermarkPct() * cap || v.options.lowWatermarkPct() == 0
+                    && used == 0) {
+                writebackActive = false;
+            }
+            return writebackActive || headOlderThanMaxAge();
+        }
+    }
+
+    private boolean headOlderThanMaxAge() {
+        long maxAgeMs = v.options.maxAgeMs();
+        int head = index.fifoHead();
+        if (maxAgeMs == 0 || head == CacheIndex.NONE || index.has(head, CacheIndex.UNCOMMITTED)) {
+            return false;
+        }
+        long seq = v.device.readLong(CacheLayout.entryOffset(head) + CacheLayout.ENTRY_SEQ_OFFSET);
+        int slot = (int) Long.remainderUnsigned(seq, COMMIT_TIMES);
+        long since = commitSeqs[slot] == seq ? commitNanos[slot] : openNanos;
+        return System.nanoTime() - since >= maxAgeMs * 1_000_000L;
+    }
+
+    @Override
+    public int pickBatch(int[] entries, long[] sectors, int max) {
+        int count = 0;
+        boolean needCommit;
+        synchronized (v.meta) {
+            int limit = Math.min(max, blocksToLowWatermark());
+            for (int e = index.fifoHead(); e != CacheIndex.NONE && count < limit; e = index.fifoNext(e)) {
+                byte f = index.flags(e);
+                if ((f & CacheIndex.UNCOMMITTED) != 0) {
+                    break;
+                }
+                if ((f & (CacheIndex.WRITEBACK | CacheIndex.DROPPED)) != 0 || index.older(e) != CacheIndex.NONE) {
+                    continue;
+                }
+                index.set(e, CacheIndex.WRITEBACK);
+                entries[count] = e;
+                sectors[count] = index.sector(e);
+                count++;
+            }
+            underWriteback += count;
+            needCommit = count == 0 && uncommitted > 0;
+        }
+        if (needCommit) {
+            try {
+                commit(false);
+            } catch (IOException e) {
+                LOG.warn("volume {}: commit from writeback failed", v.name, e);
+            }
+        }
+        return count;
+    }
+
+    /**
+     * How many blocks this round may take: when only the high watermark drives writeback, just enough to
+     * reach the low watermark (so writeback stops there, as dm-writecache does); otherwise no limit.
+     */
+    private int blocksToLowWatermark() {
+        if (drainRequests.get() > 0 || v.cleaner || headOlderThanMaxAge()) {
+            return Integer.MAX_VALUE;
+        }
+        long used = index.usedCount() - dropped - underWriteback;
+        long lowBlocks = (long) v.options.lowWatermarkPct() * index.capacity() / 100;
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, used - lowBlocks));
+    }
+
+    @Override
+    public void readCached(int entry, ByteBuffer dst) {
+        // The entry is under writeback: nobody frees or reuses it until completeBatch/failBatch.
+        v.device.read(v.layout.dataOffset(entry), dst);
+    }
+
+    @Override
+    public void writeBacking(long sector, ByteBuffer run) throws IOException {
+        int bytes = run.remaining();
+        v.backing.write(v.backingOffset(sector), run);
+        v.counters.writebackRuns.increment();
+        v.counters.writebackBytes.add(bytes);
+    }
+
+    @Override
+    public void forceBacking() throws IOException {
+        v.backing.force();
+    }
+
+    @Override
+    public void completeBatch(int[] entries, int count) {
+        for (int i = 0; i < count; i++) {
+            Recovery.free(v.device, entries[i]);
+        }
+        v.device.drain();
+        synchronized (v.meta) {
+            for (int i = 0; i < count; i++) {
+                assert index.has(entries[i], CacheIndex.WRITEBACK) : "entry " + entries[i] + " not under writeback";
+                index.release(entries[i]);
+            }
+            underWriteback -= count;
+            v.meta.notifyAll();
+        }
+        v.counters.writebackBlocks.add(count);
+    }
+
+    @Override
+    public void failBatch(int[] entries, int count, IOException cause) {
+        v.setStickyError("backing device write failed: " + cause.getMessage());
+        synchronized (v.meta) {
+            for (int i = 0; i < count; i++) {
+                index.clear(entries[i], CacheIndex.WRITEBACK);
+            }
+            underWriteback -= count;
+            v.meta.notifyAll();
+        }
+    }
+
+    @Override
+    public void tick() {
+        boolean due;
+        synchronized (v.meta) {
+            due = uncommitted > 0
+                    && System.nanoTime() - firstUncommittedNanos >= v.options.autocommitTimeMs() * 1_000_000L;
+        }
+        if (due && !v.isClosed()) {
+            try {
+                commit(false);
+            } catch (IOException e) {
+                LOG.warn("volume {}: time-based autocommit failed", v.name, e);
+            }
+        }
+    }
+
+    @Override
+    public int blockSizeBytes() {
+        return v.blockSizeBytes();
+    }
+}

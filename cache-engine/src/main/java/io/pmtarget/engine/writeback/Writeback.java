@@ -1,0 +1,169 @@
+package io.pmtarget.engine.writeback;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The writeback thread of one volume: copies committed cache blocks to the backing device, oldest first.
+ *
+ * <p>Per round it takes a batch (at most writeback_jobs blocks, or {@link #BATCH_BLOCKS_UNLIMITED} when
+ * unlimited), sorts it by sector, merges contiguous blocks into runs of at most {@link #RUN_BLOCKS_MAX}
+ * blocks (one backing write each, like dm-writecache's merging of adjacent blocks), forces the backing
+ * device, and only then lets the volume free the entries. A failure hands the batch back and stops the
+ * thread: the error is sticky (dm-writecache behaves the same way).
+ */
+public final class Writeback implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Writeback.class);
+    /** dm-writecache merges at most 256 blocks into one backing I/O. */
+    public static final int RUN_BLOCKS_MAX = 256;
+    /** Batch size when writeback_jobs is 0 (unlimited): keeps one round bounded in time and memory. */
+    public static final int BATCH_BLOCKS_UNLIMITED = 1024;
+    /** Upper bound of the idle wait; also the granularity of time-based autocommit. */
+    public static final long TICK_MS = 20;
+
+    private final WritebackSource source;
+    private final int batchMax;
+    private final int[] entries;
+    private final long[] sectors;
+    private final ByteBuffer runBuffer;
+    private final Thread thread;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition wake = lock.newCondition();
+    private volatile boolean running = true;
+    private volatile boolean failed;
+    private boolean kicked;
+
+    public Writeback(String name, WritebackSource source, int writebackJobs) {
+        this.source = source;
+        this.batchMax = writebackJobs == 0 ? BATCH_BLOCKS_UNLIMITED : Math.min(writebackJobs, BATCH_BLOCKS_UNLIMITED);
+        this.entries = new int[batchMax];
+        this.sectors = new long[batchMax];
+        this.runBuffer = ByteBuffer.allocateDirect(RUN_BLOCKS_MAX * source.blockSizeBytes());
+        this.thread = new Thread(this::loop, "writeback-" + name);
+        this.thread.setDaemon(true);
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    /** Wakes the thread (watermark crossed, flush message, cache full). */
+    public void kick() {
+        lock.lock();
+        try {
+            kicked = true;
+            wake.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public boolean failed() {
+        return failed;
+    }
+
+    private void loop() {
+        while (running) {
+            source.tick();
+            boolean didWork = false;
+            if (!failed && source.writebackWanted()) {
+                didWork = round();
+            }
+            if (!didWork) {
+                idleWait();
+            }
+        }
+    }
+
+    private void idleWait() {
+        lock.lock();
+        try {
+            if (!kicked && running) {
+                wake.await(TICK_MS, TimeUnit.MILLISECONDS);
+            }
+            kicked = false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** One batch; false when nothing was eligible. */
+    private boolean round() {
+        int count = source.pickBatch(entries, sectors, batchMax);
+        if (count == 0) {
+            return false;
+        }
+        sortBySector(count);
+        try {
+            writeRuns(count);
+            source.forceBacking();
+        } catch (IOException | RuntimeException e) {
+            LOG.error("writeback to the backing device failed; writeback stops, cached data is kept", e);
+            // Hand the batch back (sets the sticky error text) before waiters can see failed().
+            source.failBatch(entries, count, e instanceof IOException io ? io : new IOException(e));
+            failed = true;
+            return false;
+        }
+        source.completeBatch(entries, count);
+        return true;
+    }
+
+    private void writeRuns(int count) throws IOException {
+        int blockBytes = source.blockSizeBytes();
+        long sectorsPerBlock = blockBytes / 512;
+        int i = 0;
+        while (i < count) {
+            int j = i + 1;
+            while (j < count && j - i < RUN_BLOCKS_MAX && sectors[j] == sectors[j - 1] + sectorsPerBlock) {
+                j++;
+            }
+            runBuffer.clear();
+            for (int k = i; k < j; k++) {
+                runBuffer.limit((k - i + 1) * blockBytes);
+                source.readCached(entries[k], runBuffer);
+            }
+            runBuffer.flip();
+            source.writeBacking(sectors[i], runBuffer);
+            i = j;
+        }
+    }
+
+    /** Insertion sort (batches are small and mostly sorted already). */
+    private void sortBySector(int count) {
+        for (int i = 1; i < count; i++) {
+            long s = sectors[i];
+            int e = entries[i];
+            int j = i - 1;
+            while (j >= 0 && sectors[j] > s) {
+                sectors[j + 1] = sectors[j];
+                entries[j + 1] = entries[j];
+                j--;
+            }
+            sectors[j + 1] = s;
+            entries[j + 1] = e;
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        kick();
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            throw new IllegalStateException("writeback thread did not stop within 30 s");
+        }
+    }
+}

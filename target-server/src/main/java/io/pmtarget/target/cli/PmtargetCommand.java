@@ -1,0 +1,66 @@
+package io.pmtarget.target.cli;
+
+import io.pmtarget.target.Version;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code pmtarget}: the launcher's main class. Exit status: 0 success, 1 failure (bad config,
+ * server cannot start, admin request failed), 2 usage error.
+ */
+@Command(name = "pmtarget", mixinStandardHelpOptions = true, versionProvider = PmtargetCommand.VersionProvider.class,
+        description = "iSCSI target with a persistent-memory write cache.",
+        subcommands = {ServeCommand.class, AdminCommands.Status.class, AdminCommands.Flush.class,
+            AdminCommands.Cleaner.class, PmtargetCommand.VersionCommand.class, CheckConfigCommand.class})
+public final class PmtargetCommand implements Callable<Integer> {
+
+    static final int EXIT_OK = 0;
+    static final int EXIT_FAILURE = 1;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return CommandLine.ExitCode.USAGE;
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs one command line; what {@link #main} does without exiting (tests). */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine commandLine = new CommandLine(new PmtargetCommand());
+        commandLine.setOut(out);
+        commandLine.setErr(err);
+        int code = commandLine.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    @Command(name = "version", description = "Print the version.")
+    static final class VersionCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            spec.commandLine().getOut().println("pmtarget " + Version.version());
+            return EXIT_OK;
+        }
+    }
+
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"pmtarget " + Version.version()};
+        }
+    }
+}
