@@ -19,7 +19,7 @@ def parse_args(argv):
     p.add_argument("--targets", default="tgtd,jscsi",
                    help="comma list of tgtd, jscsi, pmtarget (default tgtd,jscsi)")
     p.add_argument("--rounds", type=int, help="rounds per workload (default 3, quick 1)")
-    p.add_argument("--runtime", type=int, help="seconds per fio run (default 20, quick 4)")
+    p.add_argument("--runtime", type=int, help="seconds per fio run (default 15, quick 4)")
     p.add_argument("--size-mib", type=int, help="region / LUN size in MiB (default 1024, quick 256)")
     p.add_argument("--cache-mib", type=int, default=256, help="pmtarget cache size in MiB (default 256)")
     p.add_argument("--long-runtime", type=int, help="scenario disk: seconds of the long write run "
@@ -30,7 +30,7 @@ def parse_args(argv):
     p.add_argument("--out-dir", default=None, help="default bench/results")
     a = p.parse_args(argv)
     a.rounds = a.rounds or (1 if a.quick else 3)
-    a.runtime = a.runtime or (4 if a.quick else 20)
+    a.runtime = a.runtime or (4 if a.quick else 15)
     a.size_mib = a.size_mib or (256 if a.quick else 1024)
     a.long_runtime = a.long_runtime or (30 if a.quick else 120)
     return a
