@@ -36,6 +36,12 @@ def parse_args(argv):
     return a
 
 
+def loadavg():
+    """1-minute load average: the machine is shared, so the report says how busy it was."""
+    with open("/proc/loadavg") as f:
+        return f.read().split()[0]
+
+
 def java_version(java):
     out = subprocess.run([java, "-version"], capture_output=True, text=True).stderr.splitlines()
     return out[0].strip() if out else "unknown"
@@ -139,6 +145,7 @@ def main(argv):
     args = parse_args(argv)
     root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
     started = time.time()
+    load_start = loadavg()
     stamp = datetime.datetime.now(datetime.timezone.utc)
     shm_dir = f"/dev/shm/pmtarget-bench-{os.getpid()}"
     workdir = os.path.join(root, "build", "bench", stamp.strftime("%Y%m%dT%H%M%S") + "-" + args.scenario)
@@ -190,7 +197,8 @@ def main(argv):
                 size_mib=args.size_mib, cache_mib=args.cache_mib, fio=subprocess.run(
                     [ctx["fio"]["stock"], "--version"], capture_output=True, text=True).stdout.strip(),
                 targets=[t.describe() for t in ts], elapsed_s=time.time() - started, workdir=workdir,
-                long_runtime=args.long_runtime, kernel=os.uname().release)
+                long_runtime=args.long_runtime, kernel=os.uname().release,
+                load=f"{load_start} at start, {loadavg()} at end")
     out_dir = args.out_dir or os.path.join(root, "bench", "results")
     os.makedirs(out_dir, exist_ok=True)
     base = os.path.join(out_dir, stamp.strftime("%Y-%m-%d") + "-" + args.scenario + ("-quick" if args.quick else ""))

@@ -23,7 +23,8 @@ def write(base, meta, wls, names, medians, long_results):
     lines = [f"# {header(meta)}", ""]
     lines += [f"- Command: `bench/side-by-side.sh{' --quick' if meta['quick'] else ''} --scenario "
               f"{meta['scenario']} --targets {','.join(names)}`",
-              f"- Kernel {meta['kernel']}; {meta['fio']} with the libiscsi engine, one job, 127.0.0.1",
+              f"- Kernel {meta['kernel']}; {meta['fio']} with the libiscsi engine, one job, 127.0.0.1; "
+              f"1-min load average {meta.get('load', '?')} (machine shared with other work)",
               f"- Region {meta['size_mib']} MiB, {meta['runtime']} s per run, {meta['rounds']} round(s), "
               f"targets alternate; values are medians over rounds; the region was written once (128 KiB "
               f"sequential) before the runs so reads hit written blocks",
