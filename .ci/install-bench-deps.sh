@@ -4,7 +4,8 @@
 #   - Debian packages: tgt (tgtd), libiscsi-dev/libiscsi-bin, python3-matplotlib, maven, fio's build deps
 #   - fio built from Debian's source package with --enable-libiscsi (Debian's fio binary has no libiscsi
 #     engine), cached under build/cache/fio-<version>/fio, plus a READ(10)/WRITE(10) variant in
-#     build/cache/fio-<version>-cdb10/fio for jSCSI
+#     build/cache/fio-<version>-cdb10/fio for jSCSI and a SYNCHRONIZE CACHE range fix in
+#     build/cache/fio-<version>-sc0/fio for the fsync workload
 #   - the jSCSI target (org.jscsi:target:2.5.2) and its runtime classpath, via bench/jscsi/pom.xml
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +29,7 @@ else
   updated=yes
 fi
 
-fio_stock() { ls -d "$CACHE"/fio-*/fio 2>/dev/null | grep -v -- '-cdb10/' | head -1 || true; }
+fio_stock() { ls -d "$CACHE"/fio-*/fio 2>/dev/null | grep -v -e '-cdb10/' -e '-sc0/' | head -1 || true; }
 FIO_BIN=$(fio_stock)
 if [ ${#need_pkgs[@]} -gt 0 ] || [ -z "$FIO_BIN" ]; then
   if [ "$updated" = no ] || [ ${#need_pkgs[@]} -gt 0 ] || ! apt-cache showsrc fio >/dev/null 2>&1; then
@@ -69,6 +70,22 @@ if [ ! -x "$FIO10_DIR/fio" ]; then
   (cd "$FIO10_DIR" && make -j"$(nproc)" >make-cdb10.log 2>&1)
 fi
 echo "fio (10-byte CDBs, for jSCSI): $FIO10_DIR/fio"
+
+# The engine's SYNCHRONIZE CACHE(16) (sent for --fsync) passes the LUN size in bytes as NUMBER OF
+# LOGICAL BLOCKS, a range past the LUN's end: tgtd ignores it, a target that range-checks (SBC-4 5.26)
+# answers LBA OUT OF RANGE. The -sc0 binary sends NUMBER OF LOGICAL BLOCKS 0 ("through the last LBA",
+# the whole-LUN flush the engine means); the harness uses it for the fsync workload.
+FIOSC_DIR=$FIO_SRC-sc0
+if [ ! -x "$FIOSC_DIR/fio" ]; then
+  rm -rf "$FIOSC_DIR" && cp -a "$FIO_SRC" "$FIOSC_DIR"
+  sed -i 's/0, iscsi_lun->num_blocks \* iscsi_lun->block_size, 0, 0);/0, 0, 0, 0);/' \
+    "$FIOSC_DIR/engines/libiscsi.c"
+  grep -q 'synchronizecache16($' "$FIOSC_DIR/engines/libiscsi.c" && \
+    grep -A1 'synchronizecache16($' "$FIOSC_DIR/engines/libiscsi.c" | grep -q '0, 0, 0, 0);' || \
+    { echo "sc0 patch did not apply" >&2; exit 1; }
+  (cd "$FIOSC_DIR" && make -j"$(nproc)" >make-sc0.log 2>&1)
+fi
+echo "fio (SYNCHRONIZE CACHE over the whole LUN, for --fsync): $FIOSC_DIR/fio"
 
 # jSCSI target: resolve its runtime classpath from Maven Central into build/cache/jscsi/lib.
 JSCSI_LIB=$CACHE/jscsi/lib

@@ -28,6 +28,7 @@ def parse_args(argv):
     p.add_argument("--disk-dir", default=None, help="scenario disk: directory on a real disk "
                    "(default build/bench-disk)")
     p.add_argument("--out-dir", default=None, help="default bench/results")
+    p.add_argument("--tag", default="", help="suffix of the result file names (e.g. for a workload subset)")
     a = p.parse_args(argv)
     a.rounds = a.rounds or (1 if a.quick else 3)
     a.runtime = a.runtime or (4 if a.quick else 15)
@@ -72,7 +73,10 @@ def run_one(t, wl, args, ctx, out_prefix, size, runtime_s, extra_args=()):
         t.restart()
     log_pos = os.path.getsize(t.log) if os.path.exists(t.log) else 0
     cpu0 = t.cpu_s()
-    res, _ = fio.run_fio(ctx["fio"][t.fio_variant], t.url(), wl, size, runtime_s,
+    variant = t.fio_variant
+    if variant == "stock" and "--fsync=1" in wl.extra:
+        variant = "sc0"  # fio's own SYNCHRONIZE CACHE(16) names a range past the LUN's end
+    res, _ = fio.run_fio(ctx["fio"][variant], t.url(), wl, size, runtime_s,
                          (runtime_s or 600) + 60, out_prefix, extra_args)
     if t.alive():
         res.cpu_s = t.cpu_s() - cpu0
@@ -152,14 +156,16 @@ def main(argv):
     disk_dir = os.path.abspath(args.disk_dir or os.path.join(root, "build", "bench-disk"))
     for d in (shm_dir, workdir, disk_dir):
         os.makedirs(d, exist_ok=True)
-    fio_stock = [p for p in glob.glob(os.path.join(root, "build/cache/fio-*/fio")) if "-cdb10/" not in p]
+    fio_stock = [p for p in glob.glob(os.path.join(root, "build/cache/fio-*/fio"))
+                 if "-cdb10/" not in p and "-sc0/" not in p]
     fio_cdb10 = glob.glob(os.path.join(root, "build/cache/fio-*-cdb10/fio"))
-    if not fio_stock or not fio_cdb10:
+    fio_sc0 = glob.glob(os.path.join(root, "build/cache/fio-*-sc0/fio"))
+    if not fio_stock or not fio_cdb10 or not fio_sc0:
         sys.exit("fio with the libiscsi engine is missing: run .ci/install-bench-deps.sh")
     java = os.path.join(os.environ["JAVA_HOME"], "bin", "java") if os.environ.get("JAVA_HOME") else "java"
     ctx = dict(root=root, workdir=workdir, scenario=args.scenario, size_bytes=args.size_mib << 20,
                disk_dir=disk_dir, shm_dir=shm_dir, java=java, cache_mib=args.cache_mib,
-               fio={"stock": fio_stock[0], "cdb10": fio_cdb10[0]})
+               fio={"stock": fio_stock[0], "cdb10": fio_cdb10[0], "sc0": fio_sc0[0]})
     wls = fio.WORKLOADS
     if args.workloads:
         wanted = set(args.workloads.split(","))
@@ -198,10 +204,11 @@ def main(argv):
                     [ctx["fio"]["stock"], "--version"], capture_output=True, text=True).stdout.strip(),
                 targets=[t.describe() for t in ts], elapsed_s=time.time() - started, workdir=workdir,
                 long_runtime=args.long_runtime, kernel=os.uname().release,
-                load=f"{load_start} at start, {loadavg()} at end")
+                load=f"{load_start} at start, {loadavg()} at end", argv=" ".join(argv))
     out_dir = args.out_dir or os.path.join(root, "bench", "results")
     os.makedirs(out_dir, exist_ok=True)
-    base = os.path.join(out_dir, stamp.strftime("%Y-%m-%d") + "-" + args.scenario + ("-quick" if args.quick else ""))
+    base = os.path.join(out_dir, stamp.strftime("%Y-%m-%d") + "-" + args.scenario + ("-quick" if args.quick else "")
+                        + (f"-{args.tag}" if args.tag else ""))
     report.write(base, meta, wls, [t.name for t in ts], medians, long_results)
     print(f"wrote {base}.md and {base}.png ({meta['elapsed_s']:.0f} s)")
 

@@ -21,8 +21,7 @@ def header(meta):
 
 def write(base, meta, wls, names, medians, long_results):
     lines = [f"# {header(meta)}", ""]
-    lines += [f"- Command: `bench/side-by-side.sh{' --quick' if meta['quick'] else ''} --scenario "
-              f"{meta['scenario']} --targets {','.join(names)}`",
+    lines += [f"- Command: `bench/side-by-side.sh {meta['argv']}`",
               f"- Kernel {meta['kernel']}; {meta['fio']} with the libiscsi engine, one job, 127.0.0.1; "
               f"1-min load average {meta.get('load', '?')} (machine shared with other work)",
               f"- Region {meta['size_mib']} MiB, {meta['runtime']} s per run, {meta['rounds']} round(s), "
@@ -31,8 +30,10 @@ def write(base, meta, wls, names, medians, long_results):
               "- CPU µs/IO: utime+stime of every thread of the target's session (/proc/PID/stat, target "
               "started with setsid) over the fio run, divided by the I/Os fio completed (login included)",
               "- Latency: fio completion latency percentiles (clat) of the READ/WRITE commands; in the "
-              "fsync workload every WRITE(16) is followed by a SYNCHRONIZE CACHE(16) (fio --fsync=1), "
-              "whose time is in IOPS but not in p50/p99",
+              "fsync workload every WRITE is followed by a SYNCHRONIZE CACHE(16) (fio --fsync=1), "
+              "whose time is in IOPS but not in p50/p99; that workload runs build/cache/fio-*-sc0/fio, "
+              "whose SYNCHRONIZE CACHE(16) covers the whole LUN (NUMBER OF LOGICAL BLOCKS 0) instead of "
+              "stock fio's byte count, a range past the LUN's end (see bench/README.md)",
               f"- Wall time of this run: {meta['elapsed_s'] / 60:.1f} min; raw fio JSON in `{meta['workdir']}`",
               "- Targets:"]
     lines += [f"  - {d}" for d in meta["targets"]]
