@@ -13,9 +13,9 @@ def ratio(a, b):
     return f"{a / b:.2f}" if a and b else "-"
 
 
-def header(meta):
+def header(meta, sep=" - "):
     q = " (QUICK MODE: smaller region, shorter runs, fewer rounds; not a reference result)" if meta["quick"] else ""
-    return (f"Side-by-side iSCSI targets, scenario {meta['scenario']}{q} - {meta['date']}, "
+    return (f"Side-by-side iSCSI targets, scenario {meta['scenario']}{q}{sep}{meta['date']}, "
             f"{meta['jdk']}, {meta['cores']} cores")
 
 
@@ -104,7 +104,7 @@ def plot(path, meta, wls, names, medians):
         ax.set_xticklabels([w.name for w in wls], rotation=20, ha="right", fontsize=8)
         ax.legend()
         ax.grid(axis="y", alpha=0.3)
-    fig.suptitle(header(meta), fontsize=10)
+    fig.suptitle(header(meta, "\n"), fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -118,7 +118,7 @@ def plot_long(path, meta, long_results):
             ax.plot([t for t, _ in series], [v for _, v in series], label=n)
     ax.set_xlabel("seconds")
     ax.set_ylabel("write IOPS (1 s average)")
-    ax.set_title("Long random-write run - " + header(meta), fontsize=9)
+    ax.set_title("Long random-write run - " + header(meta, "\n"), fontsize=9)
     ax.legend()
     ax.grid(alpha=0.3)
     fig.tight_layout()
