@@ -16,8 +16,8 @@ def parse_args(argv):
     p = argparse.ArgumentParser(prog="bench/side-by-side.sh", description=__doc__)
     p.add_argument("--quick", action="store_true", help="256 MiB region, 4 s runs, 1 round (smoke test)")
     p.add_argument("--scenario", choices=("tmpfs", "disk"), default="tmpfs")
-    p.add_argument("--targets", default="tgtd,jscsi",
-                   help="comma list of tgtd, jscsi, pmtarget (default tgtd,jscsi)")
+    p.add_argument("--targets", default="tgtd,jscsi,pmtarget",
+                   help="comma list of tgtd, jscsi, pmtarget (default all three)")
     p.add_argument("--rounds", type=int, help="rounds per workload (default 3, quick 1)")
     p.add_argument("--runtime", type=int, help="seconds per fio run (default 15, quick 4)")
     p.add_argument("--size-mib", type=int, help="region / LUN size in MiB (default 1024, quick 256)")
