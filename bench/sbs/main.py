@@ -132,8 +132,8 @@ def long_run(t, args, ctx):
 def median_result(rs):
     ok = [r for r in rs if r.ok]
     if not ok:
-        problems = sorted({r.problem for r in rs})
-        return fio.Result(False, problem="; ".join(problems))
+        # One example is enough (rounds differ only in counts and times).
+        return fio.Result(False, problem=f"{rs[0].problem} [{len(rs)}/{len(rs)} rounds failed]")
     m = fio.Result(True)
     for attr in ("iops", "mbps", "p50_us", "p99_us"):
         setattr(m, attr, statistics.median(getattr(r, attr) for r in ok))
@@ -141,7 +141,8 @@ def median_result(rs):
     m.extra["rounds_ok"] = f"{len(ok)}/{len(rs)}"
     m.syncs = max(r.syncs for r in ok)
     if len(ok) < len(rs):
-        m.problem = "; ".join(sorted({r.problem for r in rs if not r.ok}))
+        failed = [r for r in rs if not r.ok]
+        m.problem = f"{failed[0].problem} [{len(failed)}/{len(rs)} rounds failed]"
     return m
 
 
