@@ -95,7 +95,9 @@ def plot(path, meta, wls, names, medians):
         axes[1].bar(pos, cpu, width, label=n)
         for p, v in zip(pos, iops):
             if v == 0:
-                axes[0].text(p, 1, "n/a", ha="center", va="bottom", fontsize=7, rotation=90)
+                # x in data units, y in axes units: a log axis must not be stretched down to 1.
+                axes[0].text(p, 0.02, "n/a", ha="center", va="bottom", fontsize=7, rotation=90,
+                             transform=axes[0].get_xaxis_transform())
     axes[0].set_ylabel("IOPS (median)")
     axes[0].set_yscale("log")
     axes[1].set_ylabel("target CPU µs per I/O (median)")
