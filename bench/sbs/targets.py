@@ -2,7 +2,6 @@
 iSCSI URL for fio's libiscsi engine, and can be restarted when a workload killed it."""
 import os
 import subprocess
-import time
 
 from . import procs
 
@@ -185,8 +184,3 @@ targets {{
         return (f"pmtarget (cache {self.ctx['cache_mib']} MiB on {self.cache_file}, "
                 f"backing {self.backing_file})")
 
-
-def wait_gone(proc, timeout_s):
-    deadline = time.time() + timeout_s
-    while time.time() < deadline and proc.poll() is None:
-        time.sleep(0.1)
