@@ -181,16 +181,21 @@ public final class Server<T> implements AutoCloseable {
 
     private void listen() throws ServerStartException {
         int workers = config.server().workerThreads();
+        // Linux epoll (Netty's native transport) when it loads: fewer syscalls and no selector
+        // garbage per wake-up than NIO; NIO elsewhere.
+        boolean epoll = io.netty.channel.epoll.Epoll.isAvailable();
         bossGroup = new MultiThreadIoEventLoopGroup(BOSS_THREADS, new DefaultThreadFactory("pmtarget-accept"),
-                NioIoHandler.newFactory());
+                epoll ? io.netty.channel.epoll.EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         workerGroup = new MultiThreadIoEventLoopGroup(workers, new DefaultThreadFactory("pmtarget-io"),
-                NioIoHandler.newFactory());
+                epoll ? io.netty.channel.epoll.EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        LOG.info("network transport: {}", epoll ? "epoll" : "nio");
         connections = new DefaultChannelGroup("pmtarget-connections", GlobalEventExecutor.INSTANCE);
         ChannelHandler tracker = new ConnectionTracker(connections);
         for (Portal portal : config.portals()) {
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(bossGroup, workerGroup)
-                    .channel(NioServerSocketChannel.class)
+                    .channel(epoll ? io.netty.channel.epoll.EpollServerSocketChannel.class
+                            : NioServerSocketChannel.class)
                     .option(ChannelOption.SO_BACKLOG, ACCEPT_BACKLOG)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .handler(tracker)
