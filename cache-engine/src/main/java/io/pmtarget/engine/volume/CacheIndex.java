@@ -28,6 +28,14 @@ final class CacheIndex {
     static final byte WRITEBACK = 4;
     /** Removed from the index by a discard, waiting to be freed durably. */
     static final byte DROPPED = 8;
+    /** An older version a commit is freeing (outside the commit gate): writeback must not pick it. */
+    static final byte SUPERSEDED = 16;
+    /**
+     * A fresh entry whose data a writer is still copying (set at allocation, cleared after the copy, both
+     * under the index lock): readers skip it to the older version or the backing device, since until the
+     * copy is done the block still holds a previous owner's data.
+     */
+    static final byte FILLING = 32;
 
     private final int capacity;
     private final long[] sector;
@@ -148,18 +156,33 @@ final class CacheIndex {
         put(sector[e], e);
     }
 
-    /** Returns a used entry to the free list, unlinking it from FIFO, hash and version chain. */
+    /** Returns a used entry to the free list at once: {@link #detach} then {@link #recycle}. */
     void release(int e) {
+        detach(e);
+        recycle(e);
+    }
+
+    /**
+     * Unlinks a used entry from FIFO, hash and version chain; it is then on no list (flags FREE) until
+     * {@link #recycle}. Between the two, the caller waits for a read grace period ({@link ReadEpochs}).
+     */
+    void detach(int e) {
         assert flags[e] != FREE : "double free of entry " + e;
         unlinkVersion(e);
         removeFifo(e);
         flags[e] = FREE;
         older[e] = NONE;
-        next[e] = freeHead;
         prev[e] = NONE;
+        next[e] = NONE;
+        usedCount--;
+    }
+
+    /** Puts a detached entry on the free list. */
+    void recycle(int e) {
+        assert flags[e] == FREE : "recycling entry " + e + " that was not detached";
+        next[e] = freeHead;
         freeHead = e;
         freeCount++;
-        usedCount--;
     }
 
     /** Removes {@code e} from its sector's version chain (and the hash if it was the newest). */
@@ -207,6 +230,15 @@ final class CacheIndex {
         } else {
             prev[n] = p;
         }
+    }
+
+    /** Newest entry caching {@code s} whose data is complete (skips a FILLING one), or NONE. */
+    int lookupReadable(long s) {
+        int e = lookup(s);
+        while (e != NONE && (flags[e] & FILLING) != 0) {
+            e = older[e];
+        }
+        return e;
     }
 
     /** Newest entry caching {@code s}, or NONE. */

@@ -19,6 +19,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Freeing an entry is one 8-byte store of seq = all ones, flushed and drained before the entry can be
  * reused: otherwise a crash could pair a committed entry with the data of a later write.
+ *
+ * <p>Concurrency: the commit lock serializes commits, the drop step of discards and close. Only the commit
+ * point (drain, seq_count store, clearing UNCOMMITTED on the FIFO tail, collecting the superseded versions)
+ * holds the gate exclusively; the superseded versions are then freed with writers running again (they are
+ * flagged SUPERSEDED so writeback leaves them alone, and no writer touches a non-newest version), after a
+ * read grace period so no reader still copies from them.
  */
 final class CommitEngine implements WritebackSource {
 
@@ -31,6 +37,11 @@ final class CommitEngine implements WritebackSource {
     private final CommitFault fault;
     private final Object commitMon = new Object();
     private final ReentrantLock discardLock = new ReentrantLock();
+    /** Serializes commits, discard's drop step and close: the holders of the gate's exclusive side. */
+    private final ReentrantLock commitLock = new ReentrantLock();
+    /** Older versions the last commit point superseded, freed after the gate reopens (commit lock held). */
+    private int[] superseded = new int[64];
+    private int supersededCount;
     private final long[] commitSeqs = new long[COMMIT_TIMES];
     private final long[] commitNanos = new long[COMMIT_TIMES];
     private final long openNanos = System.nanoTime();
@@ -38,8 +49,8 @@ final class CommitEngine implements WritebackSource {
     private long commitsAcquired;
     private long commitsCompleted;
     private boolean commitRunning;
-    // Guarded by v.meta:
-    private int uncommitted;
+    // Written under v.meta (uncommitted is read without it for the autocommit heuristic):
+    private volatile int uncommitted;
     private long firstUncommittedNanos;
     private boolean writebackActive;
     private int dropped;
@@ -69,13 +80,10 @@ final class CommitEngine implements WritebackSource {
         }
     }
 
+    /** Heuristic checks without the index lock: a stale count only shifts an autocommit by a block. */
     void maybeAutocommit() throws IOException {
-        boolean full;
-        boolean high;
-        synchronized (v.meta) {
-            full = uncommitted >= v.options.autocommitBlocks();
-            high = index.usedCount() * 100L >= (long) v.options.highWatermarkPct() * index.capacity();
-        }
+        boolean full = uncommitted >= v.options.autocommitBlocks();
+        boolean high = index.usedCount() * 100L >= (long) v.options.highWatermarkPct() * index.capacity();
         if (full) {
             commit(false);
         }
@@ -120,27 +128,47 @@ final class CommitEngine implements WritebackSource {
     }
 
     private void runCommit() {
-        v.commitGate.writeLock().lock();
+        commitLock.lock();
         try {
             long number;
-            synchronized (commitMon) {
-                number = ++commitsAcquired;
+            v.gate.enterExclusive();
+            try {
+                synchronized (commitMon) {
+                    number = ++commitsAcquired;
+                }
+                commitPointLocked();
+            } finally {
+                v.gate.exitExclusive();
             }
-            commitLocked();
+            freeSuperseded();
             synchronized (commitMon) {
                 commitsCompleted = number;
             }
         } finally {
-            v.commitGate.writeLock().unlock();
+            commitLock.unlock();
         }
     }
 
-    /** Holds the exclusive side of the commit gate: no writer is copying. */
-    private void commitLocked() {
-        synchronized (v.meta) {
-            if (uncommitted == 0) {
-                return;
+    /** Runs {@code action} with the gate's exclusive side held (no writer inside), e.g. close. */
+    void runExclusive(Runnable action) {
+        commitLock.lock();
+        try {
+            v.gate.enterExclusive();
+            try {
+                action.run();
+            } finally {
+                v.gate.exitExclusive();
             }
+        } finally {
+            commitLock.unlock();
+        }
+    }
+
+    /** The commit point; the caller holds the commit lock and the gate's exclusive side (no writer copying). */
+    private void commitPointLocked() {
+        assert commitLock.isHeldByCurrentThread() && supersededCount == 0 : "commit point without the commit lock";
+        if (uncommitted == 0) {
+            return;
         }
         long seq = seqCount;
         if (fault != CommitFault.SKIP_DRAIN_BEFORE_SEQ) {
@@ -155,56 +183,60 @@ final class CommitEngine implements WritebackSource {
         commitNanos[slot] = System.nanoTime();
         v.counters.commits.increment();
         synchronized (v.meta) {
-            int walked = markCommittedAndFreeSuperseded();
-            releaseSuperseded(walked);
+            markCommittedAndCollectSuperseded();
             uncommitted = 0;
-            v.meta.notifyAll();
         }
     }
 
     /**
      * Clears UNCOMMITTED on the FIFO tail (uncommitted entries are all newer than committed ones; dropped
-     * entries may be interleaved) and stores "free" into every older version that is not under writeback.
-     * Returns how many tail entries were walked.
+     * entries may be interleaved) and collects every older version that is not under writeback, flagged
+     * SUPERSEDED. Under v.meta.
      */
-    private int markCommittedAndFreeSuperseded() {
-        int walked = 0;
-        boolean freedAny = false;
+    private void markCommittedAndCollectSuperseded() {
         for (int e = index.fifoTail(); e != CacheIndex.NONE; e = index.fifoPrev(e)) {
             byte f = index.flags(e);
             if ((f & (CacheIndex.UNCOMMITTED | CacheIndex.DROPPED)) == 0) {
                 break;
             }
-            walked++;
             if ((f & CacheIndex.UNCOMMITTED) == 0) {
                 continue;
             }
             index.clear(e, CacheIndex.UNCOMMITTED);
             for (int o = index.older(e); o != CacheIndex.NONE; o = index.older(o)) {
-                if (!index.has(o, CacheIndex.WRITEBACK)) {
-                    Recovery.free(v.device, o);
-                    freedAny = true;
+                if (!index.has(o, (byte) (CacheIndex.WRITEBACK | CacheIndex.SUPERSEDED))) {
+                    index.set(o, CacheIndex.SUPERSEDED);
+                    if (supersededCount == superseded.length) {
+                        superseded = java.util.Arrays.copyOf(superseded, Math.min(index.capacity(),
+                                superseded.length * 2));
+                    }
+                    superseded[supersededCount++] = o;
                 }
             }
         }
-        if (freedAny) {
-            v.device.drain();
-        }
-        return walked;
     }
 
-    private void releaseSuperseded(int walked) {
-        int e = index.fifoTail();
-        for (int i = 0; i < walked && e != CacheIndex.NONE; i++) {
-            int o = index.older(e);
-            while (o != CacheIndex.NONE) {
-                int next = index.older(o);
-                if (!index.has(o, CacheIndex.WRITEBACK)) {
-                    index.release(o);
-                }
-                o = next;
+    /**
+     * Frees the versions the last commit point superseded: durable free stores, one drain, a read grace
+     * period, then back to the free list. Writers run meanwhile (commit lock held, gate open).
+     */
+    private void freeSuperseded() {
+        int count = supersededCount;
+        if (count == 0) {
+            return;
+        }
+        for (int i = 0; i < count; i++) {
+            Recovery.free(v.device, superseded[i]);
+        }
+        v.device.drain();
+        v.epochs.synchronize();
+        synchronized (v.meta) {
+            for (int i = 0; i < count; i++) {
+                assert index.has(superseded[i], CacheIndex.SUPERSEDED) : "entry " + superseded[i] + " lost SUPERSEDED";
+                index.release(superseded[i]);
             }
-            e = index.fifoPrev(e);
+            supersededCount = 0;
+            v.meta.notifyAll();
         }
     }
 
@@ -213,16 +245,19 @@ final class CommitEngine implements WritebackSource {
      * must survive a crash during this discard, and a dropped uncommitted entry could otherwise later share
      * its seq with a new write of the sector), then unlinks every cached version in the range from the
      * index, marked DROPPED: they stay allocated until the backing device has been discarded, so a crash
-     * before that still finds the old data in the cache. Runs under the exclusive commit gate and waits
+     * before that still finds the old data in the cache. Runs under the commit lock and the exclusive gate and waits
      * while any version in the range is under writeback. Holds the discard lock until
      * {@link #freeDropped()} or {@link #abortDiscard()}.
      */
     void discardCached(long firstSector, long blocks) throws IOException {
         discardLock.lock();
         long endSector = firstSector + blocks * (v.blockSizeBytes() / CacheLayout.SECTOR_BYTES);
-        v.commitGate.writeLock().lock();
+        commitLock.lock();
+        v.gate.enterExclusive();
         try {
-            commitLocked();
+            // Free the superseded versions before dropping: unlinking a newest version must not expose one.
+            commitPointLocked();
+            freeSuperseded();
             synchronized (v.meta) {
                 while (rangeUnderWriteback(firstSector, endSector)) {
                     v.meta.wait(CacheVolume.FULL_WAIT_MS);
@@ -243,7 +278,8 @@ final class CommitEngine implements WritebackSource {
             discardLock.unlock();
             throw new InterruptedIOException("interrupted while a discard waited for writeback");
         } finally {
-            v.commitGate.writeLock().unlock();
+            v.gate.exitExclusive();
+            commitLock.unlock();
         }
     }
 
@@ -270,6 +306,10 @@ final class CommitEngine implements WritebackSource {
                     }
                 }
                 v.device.drain();
+            }
+            // The dropped entries left the hash in discardCached; wait out readers that found them before.
+            v.epochs.synchronize();
+            synchronized (v.meta) {
                 int e = index.fifoHead();
                 while (e != CacheIndex.NONE) {
                     int next = index.fifoNext(e);
@@ -363,7 +403,8 @@ final class CommitEngine implements WritebackSource {
                 if ((f & CacheIndex.UNCOMMITTED) != 0) {
                     break;
                 }
-                if ((f & (CacheIndex.WRITEBACK | CacheIndex.DROPPED)) != 0 || index.older(e) != CacheIndex.NONE) {
+                if ((f & (CacheIndex.WRITEBACK | CacheIndex.DROPPED | CacheIndex.SUPERSEDED)) != 0
+                        || index.older(e) != CacheIndex.NONE) {
                     continue;
                 }
                 index.set(e, CacheIndex.WRITEBACK);
@@ -425,7 +466,14 @@ final class CommitEngine implements WritebackSource {
         synchronized (v.meta) {
             for (int i = 0; i < count; i++) {
                 assert index.has(entries[i], CacheIndex.WRITEBACK) : "entry " + entries[i] + " not under writeback";
-                index.release(entries[i]);
+                index.detach(entries[i]);
+            }
+        }
+        // Readers may still copy from entries they found before the detach: recycle only after they leave.
+        v.epochs.synchronize();
+        synchronized (v.meta) {
+            for (int i = 0; i < count; i++) {
+                index.recycle(entries[i]);
             }
             underWriteback -= count;
             v.meta.notifyAll();
