@@ -359,6 +359,11 @@ final class CacheVolume implements Volume {
     }
 
     @Override
+    public boolean discardReadsZeros() {
+        return backing.discardReadsZeros();
+    }
+
+    @Override
     public VolumeStatus status() {
         long free;
         long total;
