@@ -143,6 +143,7 @@ final class CacheVolume implements Volume {
 
     @Override
     public void read(long offsetBytes, ByteBuffer dst) throws IOException {
+        long startNanos = System.nanoTime();
         checkRange(offsetBytes, dst.remaining());
         checkOpen();
         int end = dst.limit();
@@ -152,6 +153,7 @@ final class CacheVolume implements Volume {
             dst.limit(end);
         }
         counters.reads.increment();
+        counters.readLatency.record(startNanos);
     }
 
     private void readBlocks(long firstSector, ByteBuffer dst, long blocks) throws VolumeException {
@@ -201,6 +203,7 @@ final class CacheVolume implements Volume {
 
     @Override
     public void write(long offsetBytes, ByteBuffer src, boolean fua) throws IOException {
+        long startNanos = System.nanoTime();
         checkRange(offsetBytes, src.remaining());
         checkWritable();
         int end = src.limit();
@@ -221,8 +224,10 @@ final class CacheVolume implements Volume {
         }
         if (fua) {
             engine.commit(true);
+            counters.fuaWriteLatency.record(startNanos);
         } else {
             engine.maybeAutocommit();
+            counters.writeLatency.record(startNanos);
         }
     }
 

@@ -129,6 +129,7 @@ final class CommitEngine implements WritebackSource {
 
     private void runCommit() {
         commitLock.lock();
+        long startNanos = System.nanoTime();
         try {
             long number;
             v.gate.enterExclusive();
@@ -144,6 +145,7 @@ final class CommitEngine implements WritebackSource {
             synchronized (commitMon) {
                 commitsCompleted = number;
             }
+            v.counters.commitLatency.record(startNanos);
         } finally {
             commitLock.unlock();
         }
