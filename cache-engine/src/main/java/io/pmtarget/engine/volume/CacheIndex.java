@@ -36,6 +36,8 @@ final class CacheIndex {
      * copy is done the block still holds a previous owner's data.
      */
     static final byte FILLING = 32;
+    /** Was cached (committed) when a "flush" message arrived; the message waits until none is left. */
+    static final byte FLUSH_PENDING = 64;
 
     private final int capacity;
     private final long[] sector;
@@ -50,6 +52,7 @@ final class CacheIndex {
     private int freeHead = NONE;
     private int freeCount;
     private int usedCount;
+    private int flushPendingCount;
 
     CacheIndex(int capacity) {
         if (capacity <= 0) {
@@ -170,6 +173,9 @@ final class CacheIndex {
         assert flags[e] != FREE : "double free of entry " + e;
         unlinkVersion(e);
         removeFifo(e);
+        if ((flags[e] & FLUSH_PENDING) != 0) {
+            flushPendingCount--;
+        }
         flags[e] = FREE;
         older[e] = NONE;
         prev[e] = NONE;
@@ -230,6 +236,26 @@ final class CacheIndex {
         } else {
             prev[n] = p;
         }
+    }
+
+    /**
+     * Marks every committed, not dropped entry FLUSH_PENDING (the set a "flush" message must write back);
+     * returns how many are pending now. O(used entries), once per message.
+     */
+    int markFlushPending() {
+        for (int e = fifoHead; e != NONE; e = next[e]) {
+            byte f = flags[e];
+            if ((f & (UNCOMMITTED | DROPPED | FLUSH_PENDING)) == 0) {
+                flags[e] = (byte) (f | FLUSH_PENDING);
+                flushPendingCount++;
+            }
+        }
+        return flushPendingCount;
+    }
+
+    /** Entries still marked FLUSH_PENDING (they leave the count when detached: written back or freed). */
+    int flushPendingCount() {
+        return flushPendingCount;
     }
 
     /** Newest entry caching {@code s} whose data is complete (skips a FILLING one), or NONE. */
@@ -360,5 +386,6 @@ final class CacheIndex {
         freeHead = NONE;
         freeCount = 0;
         usedCount = 0;
+        flushPendingCount = 0;
     }
 }

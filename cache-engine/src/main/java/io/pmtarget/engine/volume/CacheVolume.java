@@ -389,7 +389,7 @@ final class CacheVolume implements Volume {
         switch (message) {
             case "flush" -> {
                 checkWritable();
-                engine.drainAll();
+                engine.drainCachedAtArrival();
             }
             case "flush_on_suspend" -> flushOnSuspend = true;
             case "cleaner" -> {

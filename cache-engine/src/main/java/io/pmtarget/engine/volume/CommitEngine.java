@@ -29,8 +29,6 @@ import org.slf4j.LoggerFactory;
 final class CommitEngine implements WritebackSource {
 
     private static final Logger LOG = LoggerFactory.getLogger(CommitEngine.class);
-    /** Commit times remembered for max_age (by seq modulo this); older blocks count as old enough. */
-    private static final int COMMIT_TIMES = 4096;
 
     private final CacheVolume v;
     private final CacheIndex index;
@@ -42,9 +40,8 @@ final class CommitEngine implements WritebackSource {
     /** Older versions the last commit point superseded, freed after the gate reopens (commit lock held). */
     private int[] superseded = new int[64];
     private int supersededCount;
-    private final long[] commitSeqs = new long[COMMIT_TIMES];
-    private final long[] commitNanos = new long[COMMIT_TIMES];
-    private final long openNanos = System.nanoTime();
+    /** Guarded by v.meta. */
+    private final CommitClock commitClock;
     private volatile long seqCount;
     private long commitsAcquired;
     private long commitsCompleted;
@@ -62,7 +59,9 @@ final class CommitEngine implements WritebackSource {
         this.index = volume.index;
         this.seqCount = seqCount;
         this.fault = fault;
-        java.util.Arrays.fill(commitSeqs, -1);
+        this.commitClock = new CommitClock(volume.options.maxAgeMs());
+        // Blocks recovered at open count as committed now: their age starts at open, as before a restart.
+        commitClock.committed(0, System.nanoTime());
     }
 
     long seqCount() {
@@ -180,11 +179,9 @@ final class CommitEngine implements WritebackSource {
         v.device.flush(CacheLayout.SB_SEQ_COUNT_OFFSET, Long.BYTES);
         v.device.drain();
         seqCount = seq + 1;
-        int slot = (int) (seq % COMMIT_TIMES);
-        commitSeqs[slot] = seq;
-        commitNanos[slot] = System.nanoTime();
         v.counters.commits.increment();
         synchronized (v.meta) {
+            commitClock.committed(seq, System.nanoTime());
             markCommittedAndCollectSuperseded();
             uncommitted = 0;
         }
@@ -334,7 +331,41 @@ final class CommitEngine implements WritebackSource {
         discardLock.unlock();
     }
 
-    /** Commit, then write back until the cache is empty (messages flush and cleaner, close with drain). */
+    /**
+     * The "flush" message: commit, then write back until every block that was cached when the message
+     * arrived is written back (or freed). Blocks written meanwhile are written back too (writeback runs
+     * unthrottled while a drain is requested) but are not waited for, so a steady stream of writes cannot
+     * starve the message.
+     */
+    void drainCachedAtArrival() throws IOException {
+        drainRequests.incrementAndGet();
+        try {
+            commit(false);
+            synchronized (v.meta) {
+                index.markFlushPending();
+            }
+            while (true) {
+                v.writeback.kick();
+                synchronized (v.meta) {
+                    if (index.flushPendingCount() == 0) {
+                        return;
+                    }
+                    if (v.writeback.failed()) {
+                        throw new VolumeException(VolumeException.Kind.BACKING_WRITE_ERROR,
+                                "cannot flush the cache: " + v.error());
+                    }
+                    v.meta.wait(CacheVolume.FULL_WAIT_MS);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while flushing the cache");
+        } finally {
+            drainRequests.decrementAndGet();
+        }
+    }
+
+    /** Commit, then write back until the cache is empty (message cleaner, close with drain). */
     void drainAll() throws IOException {
         drainRequests.incrementAndGet();
         try {
@@ -389,9 +420,8 @@ final class CommitEngine implements WritebackSource {
             return false;
         }
         long seq = v.device.readLong(CacheLayout.entryOffset(head) + CacheLayout.ENTRY_SEQ_OFFSET);
-        int slot = (int) Long.remainderUnsigned(seq, COMMIT_TIMES);
-        long since = commitSeqs[slot] == seq ? commitNanos[slot] : openNanos;
-        return System.nanoTime() - since >= maxAgeMs * 1_000_000L;
+        long since = commitClock.committedNanos(seq);
+        return since == CommitClock.LONG_AGO || System.nanoTime() - since >= maxAgeMs * 1_000_000L;
     }
 
     @Override
