@@ -31,13 +31,16 @@ final class CacheIndex {
     /** An older version a commit is freeing (outside the commit gate): writeback must not pick it. */
     static final byte SUPERSEDED = 16;
     /**
-     * A fresh entry whose data a writer is still copying (set at allocation, cleared after the copy, both
-     * under the index lock): readers skip it to the older version or the backing device, since until the
-     * copy is done the block still holds a previous owner's data.
+     * A fresh entry whose data a writer is still copying (set at allocation under the index lock, cleared by
+     * that writer after the copy, see {@link #clearFilling}): readers skip it to the older version or the
+     * backing device, since until the copy is done the block still holds a previous owner's data.
      */
     static final byte FILLING = 32;
     /** Was cached (committed) when a "flush" message arrived; the message waits until none is left. */
     static final byte FLUSH_PENDING = 64;
+
+    private static final java.lang.invoke.VarHandle FLAGS =
+            java.lang.invoke.MethodHandles.arrayElementVarHandle(byte[].class);
 
     private final int capacity;
     private final long[] sector;
@@ -113,6 +116,19 @@ final class CacheIndex {
 
     void clear(int e, byte flag) {
         flags[e] &= (byte) ~flag;
+    }
+
+    /**
+     * Clears FILLING without the index lock, by the writer that allocated {@code e}, still inside the commit
+     * gate. Safe because nobody else writes flags[e] meanwhile: commits and discards need the gate exclusively,
+     * and every other flag writer (writeback pick and completion, flush mark, superseded/dropped freeing) only
+     * touches committed entries, while e is UNCOMMITTED. Byte array elements never tear (JLS 17.6); the release
+     * store publishes the data copy before the flag, and a reader that still sees FILLING reads the older data,
+     * which is correct for a read racing this write.
+     */
+    void clearFilling(int e) {
+        assert (flags[e] & (FILLING | UNCOMMITTED)) == (FILLING | UNCOMMITTED) : "entry " + e + " not filling";
+        FLAGS.setRelease(flags, e, (byte) (flags[e] & ~FILLING));
     }
 
     int older(int e) {

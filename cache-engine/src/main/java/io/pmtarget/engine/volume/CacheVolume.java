@@ -27,9 +27,9 @@ import org.slf4j.LoggerFactory;
  * <li>{@code epochs} ({@link ReadEpochs}): readers look up under {@code meta}, then copy from pmem outside
  *     it; entries leave the index (commit, writeback, discard) by unlink, read grace period, then free list,
  *     so a block is never reused under a reader.</li>
- * <li>A fresh entry is linked into the index FILLING and the flag is cleared (under {@code meta}) once the
- *     writer's copy is done: readers skip a FILLING entry to the older version or the backing device, so a
- *     read racing a write never returns a previous owner's block.</li>
+ * <li>A fresh entry is linked into the index FILLING; its writer clears the flag (lock-free, see
+ *     {@link CacheIndex#clearFilling}) once its copy is done. Readers skip a FILLING entry to the older
+ *     version or the backing device, so a read racing a write never returns a previous owner's block.</li>
  * </ul>
  * Lock order: commit lock, then gate (exclusive), then {@code meta}. RAM per cache block is unchanged by
  * this (31.67 B at most, see {@link CacheIndex}): gate and read epochs are a few cache lines per volume.
@@ -267,9 +267,7 @@ final class CacheVolume implements Volume {
                         device.writeLong(off + ENTRY_SECTOR_OFFSET, sector);
                         device.writeLong(off + ENTRY_SEQ_OFFSET, engine.seqCount());
                         device.flush(off, CacheLayout.ENTRY_BYTES);
-                        synchronized (meta) {
-                            index.clear(e, CacheIndex.FILLING);
-                        }
+                        index.clearFilling(e);
                     }
                     return false;
                 }

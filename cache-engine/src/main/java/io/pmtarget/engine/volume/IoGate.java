@@ -37,9 +37,10 @@ final class IoGate {
         inFlight = new AtomicIntegerArray(stripes * STRIDE);
     }
 
-    /** Stripes for this machine: a power of two >= 2 * CPUs, so threads rarely share one. */
+    /** Stripes for this machine: a power of two >= max(16, 4 * CPUs), so threads rarely share one. */
     static int defaultStripes() {
-        return Integer.highestOneBit(Math.max(2, Runtime.getRuntime().availableProcessors()) * 2 - 1) * 2;
+        int want = Math.max(16, 4 * Runtime.getRuntime().availableProcessors());
+        return Integer.highestOneBit(want - 1) << 1;
     }
 
     /** The calling thread's stripe slot; stable per thread, so enter and exit use the same slot. */
