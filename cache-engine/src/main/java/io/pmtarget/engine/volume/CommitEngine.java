@@ -37,6 +37,12 @@ final class CommitEngine implements WritebackSource {
     private final ReentrantLock discardLock = new ReentrantLock();
     /** Serializes commits, discard's drop step and close: the holders of the gate's exclusive side. */
     private final ReentrantLock commitLock = new ReentrantLock();
+    /**
+     * Superseded versions collected per batch: bounds the list (4 KiB + one version chain) whatever the
+     * commit size, so RAM per cache block stays within the index's 32 bytes.
+     */
+    static final int SUPERSEDED_BATCH = 1024;
+    private static final int START_AT_TAIL = -2;
     /** Older versions the last commit point superseded, freed after the gate reopens (commit lock held). */
     private int[] superseded = new int[64];
     private int supersededCount;
@@ -180,26 +186,42 @@ final class CommitEngine implements WritebackSource {
         v.device.drain();
         seqCount = seq + 1;
         v.counters.commits.increment();
-        synchronized (v.meta) {
-            commitClock.committed(seq, System.nanoTime());
-            markCommittedAndCollectSuperseded();
-            uncommitted = 0;
+        int resumeAt = START_AT_TAIL;
+        while (true) {
+            synchronized (v.meta) {
+                if (resumeAt == START_AT_TAIL) {
+                    commitClock.committed(seq, System.nanoTime());
+                    resumeAt = index.fifoTail();
+                }
+                resumeAt = markCommittedAndCollectSuperseded(resumeAt);
+                if (resumeAt == CacheIndex.NONE) {
+                    uncommitted = 0;
+                    return;
+                }
+            }
+            // The list is full: free this batch now (gate still exclusive), then go on where the walk stopped.
+            freeSuperseded();
         }
     }
 
     /**
-     * Clears UNCOMMITTED on the FIFO tail (uncommitted entries are all newer than committed ones; dropped
-     * entries may be interleaved) and collects every older version that is not under writeback, flagged
-     * SUPERSEDED. Under v.meta.
+     * Walks the FIFO backwards from {@code from} (uncommitted entries are all newer than committed ones;
+     * dropped entries may be interleaved), clears UNCOMMITTED and collects every older version that is not
+     * under writeback, flagged SUPERSEDED. Stops early, before an entry it leaves UNCOMMITTED, once
+     * {@link #SUPERSEDED_BATCH} versions are collected, and returns that entry (it stays in the FIFO: nothing
+     * detaches an uncommitted entry while the gate is exclusive); NONE when done. Under v.meta.
      */
-    private void markCommittedAndCollectSuperseded() {
-        for (int e = index.fifoTail(); e != CacheIndex.NONE; e = index.fifoPrev(e)) {
+    private int markCommittedAndCollectSuperseded(int from) {
+        for (int e = from; e != CacheIndex.NONE; e = index.fifoPrev(e)) {
             byte f = index.flags(e);
             if ((f & (CacheIndex.UNCOMMITTED | CacheIndex.DROPPED)) == 0) {
                 break;
             }
             if ((f & CacheIndex.UNCOMMITTED) == 0) {
                 continue;
+            }
+            if (supersededCount >= SUPERSEDED_BATCH) {
+                return e;
             }
             index.clear(e, CacheIndex.UNCOMMITTED);
             for (int o = index.older(e); o != CacheIndex.NONE; o = index.older(o)) {
@@ -213,6 +235,7 @@ final class CommitEngine implements WritebackSource {
                 }
             }
         }
+        return CacheIndex.NONE;
     }
 
     /**
