@@ -32,9 +32,10 @@ public final class LatencyHistogram {
         this.counts = new AtomicLongArray(stripes * ROW);
     }
 
-    /** Bucket index of a latency in nanoseconds: ceil(log2(us)), clamped. */
+    /** Bucket index of a latency in nanoseconds: ceil(log2(ceil(us))), clamped; 1.5 us counts as le_2. */
     static int bucket(long nanos) {
-        long us = Math.max(0, nanos) / 1000;
+        long n = Math.max(0, nanos);
+        long us = n / 1000 + (n % 1000 == 0 ? 0 : 1);
         if (us <= 1) {
             return 0;
         }

@@ -18,10 +18,13 @@ class LatencyHistogramTest {
     void bucketsAreCeilLog2OfMicroseconds() {
         assertEquals(0, LatencyHistogram.bucket(-5));
         assertEquals(0, LatencyHistogram.bucket(999));
-        assertEquals(0, LatencyHistogram.bucket(1_999));
+        assertEquals(0, LatencyHistogram.bucket(1_000));
+        assertEquals(1, LatencyHistogram.bucket(1_001));
+        assertEquals(1, LatencyHistogram.bucket(1_999));
         assertEquals(1, LatencyHistogram.bucket(2_000));
         assertEquals(2, LatencyHistogram.bucket(3_000));
-        assertEquals(2, LatencyHistogram.bucket(4_999));
+        assertEquals(2, LatencyHistogram.bucket(4_000));
+        assertEquals(3, LatencyHistogram.bucket(4_001));
         assertEquals(3, LatencyHistogram.bucket(5_000));
         assertEquals(10, LatencyHistogram.bucket(1_024_000));
         assertEquals(11, LatencyHistogram.bucket(1_025_000));
