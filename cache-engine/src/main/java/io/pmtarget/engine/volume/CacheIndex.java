@@ -182,17 +182,16 @@ final class CacheIndex {
     }
 
     /**
-     * Unlinks a used entry from FIFO, hash and version chain; it is then on no list (flags FREE) until
+     * Unlinks a used entry from FIFO, hash and version chain; it is then on no list (flags FREE, plus
+     * FLUSH_PENDING if set) until
      * {@link #recycle}. Between the two, the caller waits for a read grace period ({@link ReadEpochs}).
      */
     void detach(int e) {
-        assert flags[e] != FREE : "double free of entry " + e;
+        assert (flags[e] & FREE) == 0 : "double free of entry " + e;
         unlinkVersion(e);
         removeFifo(e);
-        if ((flags[e] & FLUSH_PENDING) != 0) {
-            flushPendingCount--;
-        }
-        flags[e] = FREE;
+        // FLUSH_PENDING stays until recycle: a flush message returns only once its blocks are free again.
+        flags[e] = (byte) (FREE | (flags[e] & FLUSH_PENDING));
         older[e] = NONE;
         prev[e] = NONE;
         next[e] = NONE;
@@ -201,7 +200,11 @@ final class CacheIndex {
 
     /** Puts a detached entry on the free list. */
     void recycle(int e) {
-        assert flags[e] == FREE : "recycling entry " + e + " that was not detached";
+        assert (flags[e] & ~FLUSH_PENDING) == FREE : "recycling entry " + e + " that was not detached";
+        if ((flags[e] & FLUSH_PENDING) != 0) {
+            flushPendingCount--;
+            flags[e] = FREE;
+        }
         next[e] = freeHead;
         freeHead = e;
         freeCount++;
@@ -269,7 +272,7 @@ final class CacheIndex {
         return flushPendingCount;
     }
 
-    /** Entries still marked FLUSH_PENDING (they leave the count when detached: written back or freed). */
+    /** Entries still marked FLUSH_PENDING (they leave the count when recycled: written back or freed). */
     int flushPendingCount() {
         return flushPendingCount;
     }

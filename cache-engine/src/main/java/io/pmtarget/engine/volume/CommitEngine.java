@@ -37,15 +37,9 @@ final class CommitEngine implements WritebackSource {
     private final ReentrantLock discardLock = new ReentrantLock();
     /** Serializes commits, discard's drop step and close: the holders of the gate's exclusive side. */
     private final ReentrantLock commitLock = new ReentrantLock();
-    /**
-     * Superseded versions collected per batch: bounds the list (4 KiB + one version chain) whatever the
-     * commit size, so RAM per cache block stays within the index's 32 bytes.
-     */
-    static final int SUPERSEDED_BATCH = 1024;
     private static final int START_AT_TAIL = -2;
     /** Older versions the last commit point superseded, freed after the gate reopens (commit lock held). */
-    private int[] superseded = new int[64];
-    private int supersededCount;
+    private final SupersededVersions superseded;
     /** Guarded by v.meta. */
     private final CommitClock commitClock;
     private volatile long seqCount;
@@ -66,6 +60,7 @@ final class CommitEngine implements WritebackSource {
         this.seqCount = seqCount;
         this.fault = fault;
         this.commitClock = new CommitClock(volume.options.maxAgeMs());
+        this.superseded = new SupersededVersions(volume);
         // Blocks recovered at open count as committed now: their age starts at open, as before a restart.
         commitClock.committed(0, System.nanoTime());
     }
@@ -146,7 +141,7 @@ final class CommitEngine implements WritebackSource {
             } finally {
                 v.gate.exitExclusive();
             }
-            freeSuperseded();
+            superseded.free();
             synchronized (commitMon) {
                 commitsCompleted = number;
             }
@@ -173,7 +168,7 @@ final class CommitEngine implements WritebackSource {
 
     /** The commit point; the caller holds the commit lock and the gate's exclusive side (no writer copying). */
     private void commitPointLocked() {
-        assert commitLock.isHeldByCurrentThread() && supersededCount == 0 : "commit point without the commit lock";
+        assert commitLock.isHeldByCurrentThread() && superseded.isEmpty() : "commit point without the commit lock";
         if (uncommitted == 0) {
             return;
         }
@@ -193,72 +188,14 @@ final class CommitEngine implements WritebackSource {
                     commitClock.committed(seq, System.nanoTime());
                     resumeAt = index.fifoTail();
                 }
-                resumeAt = markCommittedAndCollectSuperseded(resumeAt);
+                resumeAt = superseded.markCommittedAndCollect(resumeAt);
                 if (resumeAt == CacheIndex.NONE) {
                     uncommitted = 0;
                     return;
                 }
             }
             // The list is full: free this batch now (gate still exclusive), then go on where the walk stopped.
-            freeSuperseded();
-        }
-    }
-
-    /**
-     * Walks the FIFO backwards from {@code from} (uncommitted entries are all newer than committed ones;
-     * dropped entries may be interleaved), clears UNCOMMITTED and collects every older version that is not
-     * under writeback, flagged SUPERSEDED. Stops early, before an entry it leaves UNCOMMITTED, once
-     * {@link #SUPERSEDED_BATCH} versions are collected, and returns that entry (it stays in the FIFO: nothing
-     * detaches an uncommitted entry while the gate is exclusive); NONE when done. Under v.meta.
-     */
-    private int markCommittedAndCollectSuperseded(int from) {
-        for (int e = from; e != CacheIndex.NONE; e = index.fifoPrev(e)) {
-            byte f = index.flags(e);
-            if ((f & (CacheIndex.UNCOMMITTED | CacheIndex.DROPPED)) == 0) {
-                break;
-            }
-            if ((f & CacheIndex.UNCOMMITTED) == 0) {
-                continue;
-            }
-            if (supersededCount >= SUPERSEDED_BATCH) {
-                return e;
-            }
-            index.clear(e, CacheIndex.UNCOMMITTED);
-            for (int o = index.older(e); o != CacheIndex.NONE; o = index.older(o)) {
-                if (!index.has(o, (byte) (CacheIndex.WRITEBACK | CacheIndex.SUPERSEDED))) {
-                    index.set(o, CacheIndex.SUPERSEDED);
-                    if (supersededCount == superseded.length) {
-                        superseded = java.util.Arrays.copyOf(superseded, Math.min(index.capacity(),
-                                superseded.length * 2));
-                    }
-                    superseded[supersededCount++] = o;
-                }
-            }
-        }
-        return CacheIndex.NONE;
-    }
-
-    /**
-     * Frees the versions the last commit point superseded: durable free stores, one drain, a read grace
-     * period, then back to the free list. Writers run meanwhile (commit lock held, gate open).
-     */
-    private void freeSuperseded() {
-        int count = supersededCount;
-        if (count == 0) {
-            return;
-        }
-        for (int i = 0; i < count; i++) {
-            Recovery.free(v.device, superseded[i]);
-        }
-        v.device.drain();
-        v.epochs.synchronize();
-        synchronized (v.meta) {
-            for (int i = 0; i < count; i++) {
-                assert index.has(superseded[i], CacheIndex.SUPERSEDED) : "entry " + superseded[i] + " lost SUPERSEDED";
-                index.release(superseded[i]);
-            }
-            supersededCount = 0;
-            v.meta.notifyAll();
+            superseded.free();
         }
     }
 
@@ -279,7 +216,7 @@ final class CommitEngine implements WritebackSource {
         try {
             // Free the superseded versions before dropping: unlinking a newest version must not expose one.
             commitPointLocked();
-            freeSuperseded();
+            superseded.free();
             synchronized (v.meta) {
                 while (rangeUnderWriteback(firstSector, endSector)) {
                     v.meta.wait(CacheVolume.FULL_WAIT_MS);

@@ -13,7 +13,7 @@ class CommitBatchTest {
 
     private static final int BS = 512;
     private static final int CACHE_BLOCKS = 8192;
-    private static final int WRITTEN = CommitEngine.SUPERSEDED_BATCH * 2 + 300;
+    private static final int WRITTEN = SupersededVersions.BATCH * 2 + 300;
 
     @Test
     void commitFreesMoreSupersededVersionsThanOneBatch() throws Exception {
