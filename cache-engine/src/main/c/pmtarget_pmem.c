@@ -8,8 +8,17 @@
  *
  * The Java side bounds-checks every address and length before calling in; nothing here validates them.
  */
+#define _GNU_SOURCE /* fallocate(2) */
 #include <jni.h>
 #include <cpuid.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <linux/fs.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <emmintrin.h>
 #include <stdint.h>
 #include <string.h>
@@ -162,4 +171,41 @@ JNIEXPORT void JNICALL Java_io_pmtarget_engine_pmem_NativePmem_persistLong(JNIEn
     *(volatile int64_t *)(uintptr_t)address = (int64_t)value;
     flush_range((char *)(uintptr_t)address, sizeof(int64_t));
     _mm_sfence();
+}
+
+/*
+ * Deallocates [offset, offset + length) of the file or block device at path (discard, SBC-4 UNMAP):
+ * a regular file gets fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE), after which the range reads
+ * as zeros and its blocks return to the file system; a block device gets ioctl(BLKDISCARD), after which
+ * reads of the range are not guaranteed to return zeros. Returns PUNCH_FILE_HOLE, PUNCH_BLOCK_DISCARD, or
+ * -errno (e.g. -EOPNOTSUPP when the file system cannot punch holes; the Java side then writes zeros).
+ * The path is opened per call: discard is rare next to reads and writes, and no descriptor outlives it.
+ */
+JNIEXPORT jint JNICALL Java_io_pmtarget_engine_pmem_NativePmem_punchHole(JNIEnv *env, jclass cls,
+        jstring path, jlong offset, jlong length) {
+    (void)cls;
+    const char *cpath = (*env)->GetStringUTFChars(env, path, NULL);
+    if (cpath == NULL) {
+        return -ENOMEM; /* OutOfMemoryError is pending */
+    }
+    int fd = open(cpath, O_WRONLY | O_CLOEXEC);
+    (*env)->ReleaseStringUTFChars(env, path, cpath);
+    if (fd < 0) {
+        return -errno;
+    }
+    struct stat st;
+    int result;
+    if (fstat(fd, &st) != 0) {
+        result = -errno;
+    } else if (S_ISBLK(st.st_mode)) {
+        uint64_t range[2] = {(uint64_t)offset, (uint64_t)length};
+        result = ioctl(fd, BLKDISCARD, range) == 0 ? io_pmtarget_engine_pmem_NativePmem_PUNCH_BLOCK_DISCARD
+                                                   : -errno;
+    } else {
+        result = fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)offset, (off_t)length) == 0
+                ? io_pmtarget_engine_pmem_NativePmem_PUNCH_FILE_HOLE
+                : -errno;
+    }
+    close(fd);
+    return result;
 }

@@ -25,6 +25,10 @@ final class NativePmem {
     private static final int FLUSH_CLFLUSHOPT = 2;
     private static final int FLUSH_CLWB = 3;
 
+    /** {@link #punchHole} results; must match the C file. */
+    static final int PUNCH_FILE_HOLE = 1;
+    static final int PUNCH_BLOCK_DISCARD = 2;
+
     private static final Object LOCK = new Object();
     private static volatile boolean loaded;
     private static String flushInstruction;
@@ -150,4 +154,11 @@ final class NativePmem {
 
     /** Aligned 8-byte store, write-back of its line, SFENCE. */
     static native void persistLong(long address, long value);
+
+    /**
+     * Discards {@code [offsetBytes, offsetBytes + lengthBytes)} of the file or block device at {@code path}:
+     * {@link #PUNCH_FILE_HOLE} (fallocate punch hole, reads zeros), {@link #PUNCH_BLOCK_DISCARD} (BLKDISCARD,
+     * reads not guaranteed zero) or -errno.
+     */
+    static native int punchHole(String path, long offsetBytes, long lengthBytes);
 }

@@ -21,8 +21,16 @@ public interface BackingDevice extends AutoCloseable {
     /** Makes every completed write durable (fdatasync). */
     void force() throws IOException;
 
-    /** Discards the range: afterwards it reads as zeros; durable after {@link #force()}. */
+    /**
+     * Discards the range; durable after {@link #force()}. Afterwards it reads as zeros when
+     * {@link #discardReadsZeros()}, otherwise its content is unspecified.
+     */
     void discard(long offsetBytes, long lengthBytes) throws IOException;
+
+    /** True when a discarded range reads back as zeros (SBC-4 LBPRZ); a block device with BLKDISCARD is not. */
+    default boolean discardReadsZeros() {
+        return true;
+    }
 
     @Override
     void close() throws IOException;

@@ -28,6 +28,19 @@ final class CacheIndex {
     static final byte WRITEBACK = 4;
     /** Removed from the index by a discard, waiting to be freed durably. */
     static final byte DROPPED = 8;
+    /** An older version a commit is freeing (outside the commit gate): writeback must not pick it. */
+    static final byte SUPERSEDED = 16;
+    /**
+     * A fresh entry whose data a writer is still copying (set at allocation under the index lock, cleared by
+     * that writer after the copy, see {@link #clearFilling}): readers skip it to the older version or the
+     * backing device, since until the copy is done the block still holds a previous owner's data.
+     */
+    static final byte FILLING = 32;
+    /** Was cached (committed) when a "flush" message arrived; the message waits until none is left. */
+    static final byte FLUSH_PENDING = 64;
+
+    private static final java.lang.invoke.VarHandle FLAGS =
+            java.lang.invoke.MethodHandles.arrayElementVarHandle(byte[].class);
 
     private final int capacity;
     private final long[] sector;
@@ -42,6 +55,7 @@ final class CacheIndex {
     private int freeHead = NONE;
     private int freeCount;
     private int usedCount;
+    private int flushPendingCount;
 
     CacheIndex(int capacity) {
         if (capacity <= 0) {
@@ -104,6 +118,19 @@ final class CacheIndex {
         flags[e] &= (byte) ~flag;
     }
 
+    /**
+     * Clears FILLING without the index lock, by the writer that allocated {@code e}, still inside the commit
+     * gate. Safe because nobody else writes flags[e] meanwhile: commits and discards need the gate exclusively,
+     * and every other flag writer (writeback pick and completion, flush mark, superseded/dropped freeing) only
+     * touches committed entries, while e is UNCOMMITTED. Byte array elements never tear (JLS 17.6); the release
+     * store publishes the data copy before the flag, and a reader that still sees FILLING reads the older data,
+     * which is correct for a read racing this write.
+     */
+    void clearFilling(int e) {
+        assert (flags[e] & (FILLING | UNCOMMITTED)) == (FILLING | UNCOMMITTED) : "entry " + e + " not filling";
+        FLAGS.setRelease(flags, e, (byte) (flags[e] & ~FILLING));
+    }
+
     int older(int e) {
         return older[e];
     }
@@ -148,18 +175,39 @@ final class CacheIndex {
         put(sector[e], e);
     }
 
-    /** Returns a used entry to the free list, unlinking it from FIFO, hash and version chain. */
+    /** Returns a used entry to the free list at once: {@link #detach} then {@link #recycle}. */
     void release(int e) {
-        assert flags[e] != FREE : "double free of entry " + e;
+        detach(e);
+        recycle(e);
+    }
+
+    /**
+     * Unlinks a used entry from FIFO, hash and version chain; it is then on no list (flags FREE, plus
+     * FLUSH_PENDING if set) until
+     * {@link #recycle}. Between the two, the caller waits for a read grace period ({@link ReadEpochs}).
+     */
+    void detach(int e) {
+        assert (flags[e] & FREE) == 0 : "double free of entry " + e;
         unlinkVersion(e);
         removeFifo(e);
-        flags[e] = FREE;
+        // FLUSH_PENDING stays until recycle: a flush message returns only once its blocks are free again.
+        flags[e] = (byte) (FREE | (flags[e] & FLUSH_PENDING));
         older[e] = NONE;
-        next[e] = freeHead;
         prev[e] = NONE;
+        next[e] = NONE;
+        usedCount--;
+    }
+
+    /** Puts a detached entry on the free list. */
+    void recycle(int e) {
+        assert (flags[e] & ~FLUSH_PENDING) == FREE : "recycling entry " + e + " that was not detached";
+        if ((flags[e] & FLUSH_PENDING) != 0) {
+            flushPendingCount--;
+            flags[e] = FREE;
+        }
+        next[e] = freeHead;
         freeHead = e;
         freeCount++;
-        usedCount--;
     }
 
     /** Removes {@code e} from its sector's version chain (and the hash if it was the newest). */
@@ -207,6 +255,35 @@ final class CacheIndex {
         } else {
             prev[n] = p;
         }
+    }
+
+    /**
+     * Marks every committed, not dropped entry FLUSH_PENDING (the set a "flush" message must write back);
+     * returns how many are pending now. O(used entries), once per message.
+     */
+    int markFlushPending() {
+        for (int e = fifoHead; e != NONE; e = next[e]) {
+            byte f = flags[e];
+            if ((f & (UNCOMMITTED | DROPPED | FLUSH_PENDING)) == 0) {
+                flags[e] = (byte) (f | FLUSH_PENDING);
+                flushPendingCount++;
+            }
+        }
+        return flushPendingCount;
+    }
+
+    /** Entries still marked FLUSH_PENDING (they leave the count when recycled: written back or freed). */
+    int flushPendingCount() {
+        return flushPendingCount;
+    }
+
+    /** Newest entry caching {@code s} whose data is complete (skips a FILLING one), or NONE. */
+    int lookupReadable(long s) {
+        int e = lookup(s);
+        while (e != NONE && (flags[e] & FILLING) != 0) {
+            e = older[e];
+        }
+        return e;
     }
 
     /** Newest entry caching {@code s}, or NONE. */
@@ -328,5 +405,6 @@ final class CacheIndex {
         freeHead = NONE;
         freeCount = 0;
         usedCount = 0;
+        flushPendingCount = 0;
     }
 }

@@ -19,27 +19,35 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Freeing an entry is one 8-byte store of seq = all ones, flushed and drained before the entry can be
  * reused: otherwise a crash could pair a committed entry with the data of a later write.
+ *
+ * <p>Concurrency: the commit lock serializes commits, the drop step of discards and close. Only the commit
+ * point (drain, seq_count store, clearing UNCOMMITTED on the FIFO tail, collecting the superseded versions)
+ * holds the gate exclusively; the superseded versions are then freed with writers running again (they are
+ * flagged SUPERSEDED so writeback leaves them alone, and no writer touches a non-newest version), after a
+ * read grace period so no reader still copies from them.
  */
 final class CommitEngine implements WritebackSource {
 
     private static final Logger LOG = LoggerFactory.getLogger(CommitEngine.class);
-    /** Commit times remembered for max_age (by seq modulo this); older blocks count as old enough. */
-    private static final int COMMIT_TIMES = 4096;
 
     private final CacheVolume v;
     private final CacheIndex index;
     private final CommitFault fault;
     private final Object commitMon = new Object();
     private final ReentrantLock discardLock = new ReentrantLock();
-    private final long[] commitSeqs = new long[COMMIT_TIMES];
-    private final long[] commitNanos = new long[COMMIT_TIMES];
-    private final long openNanos = System.nanoTime();
+    /** Serializes commits, discard's drop step and close: the holders of the gate's exclusive side. */
+    private final ReentrantLock commitLock = new ReentrantLock();
+    private static final int START_AT_TAIL = -2;
+    /** Older versions the last commit point superseded, freed after the gate reopens (commit lock held). */
+    private final SupersededVersions superseded;
+    /** Guarded by v.meta. */
+    private final CommitClock commitClock;
     private volatile long seqCount;
     private long commitsAcquired;
     private long commitsCompleted;
     private boolean commitRunning;
-    // Guarded by v.meta:
-    private int uncommitted;
+    // Written under v.meta (uncommitted is read without it for the autocommit heuristic):
+    private volatile int uncommitted;
     private long firstUncommittedNanos;
     private boolean writebackActive;
     private int dropped;
@@ -51,7 +59,10 @@ final class CommitEngine implements WritebackSource {
         this.index = volume.index;
         this.seqCount = seqCount;
         this.fault = fault;
-        java.util.Arrays.fill(commitSeqs, -1);
+        this.commitClock = new CommitClock(volume.options.maxAgeMs());
+        this.superseded = new SupersededVersions(volume);
+        // Blocks recovered at open count as committed now: their age starts at open, as before a restart.
+        commitClock.committed(0, System.nanoTime());
     }
 
     long seqCount() {
@@ -69,13 +80,10 @@ final class CommitEngine implements WritebackSource {
         }
     }
 
+    /** Heuristic checks without the index lock: a stale count only shifts an autocommit by a block. */
     void maybeAutocommit() throws IOException {
-        boolean full;
-        boolean high;
-        synchronized (v.meta) {
-            full = uncommitted >= v.options.autocommitBlocks();
-            high = index.usedCount() * 100L >= (long) v.options.highWatermarkPct() * index.capacity();
-        }
+        boolean full = uncommitted >= v.options.autocommitBlocks();
+        boolean high = index.usedCount() * 100L >= (long) v.options.highWatermarkPct() * index.capacity();
         if (full) {
             commit(false);
         }
@@ -120,27 +128,49 @@ final class CommitEngine implements WritebackSource {
     }
 
     private void runCommit() {
-        v.commitGate.writeLock().lock();
+        commitLock.lock();
+        long startNanos = System.nanoTime();
         try {
             long number;
-            synchronized (commitMon) {
-                number = ++commitsAcquired;
+            v.gate.enterExclusive();
+            try {
+                synchronized (commitMon) {
+                    number = ++commitsAcquired;
+                }
+                commitPointLocked();
+            } finally {
+                v.gate.exitExclusive();
             }
-            commitLocked();
+            superseded.free();
             synchronized (commitMon) {
                 commitsCompleted = number;
             }
+            v.counters.commitLatency.record(startNanos);
         } finally {
-            v.commitGate.writeLock().unlock();
+            commitLock.unlock();
         }
     }
 
-    /** Holds the exclusive side of the commit gate: no writer is copying. */
-    private void commitLocked() {
-        synchronized (v.meta) {
-            if (uncommitted == 0) {
-                return;
+    /** Runs {@code action} with the gate's exclusive side held (no writer inside), e.g. close. */
+    void runExclusive(Runnable action) {
+        commitLock.lock();
+        try {
+            v.gate.enterExclusive();
+            try {
+                action.run();
+            } finally {
+                v.gate.exitExclusive();
             }
+        } finally {
+            commitLock.unlock();
+        }
+    }
+
+    /** The commit point; the caller holds the commit lock and the gate's exclusive side (no writer copying). */
+    private void commitPointLocked() {
+        assert commitLock.isHeldByCurrentThread() && superseded.isEmpty() : "commit point without the commit lock";
+        if (uncommitted == 0) {
+            return;
         }
         long seq = seqCount;
         if (fault != CommitFault.SKIP_DRAIN_BEFORE_SEQ) {
@@ -150,61 +180,22 @@ final class CommitEngine implements WritebackSource {
         v.device.flush(CacheLayout.SB_SEQ_COUNT_OFFSET, Long.BYTES);
         v.device.drain();
         seqCount = seq + 1;
-        int slot = (int) (seq % COMMIT_TIMES);
-        commitSeqs[slot] = seq;
-        commitNanos[slot] = System.nanoTime();
         v.counters.commits.increment();
-        synchronized (v.meta) {
-            int walked = markCommittedAndFreeSuperseded();
-            releaseSuperseded(walked);
-            uncommitted = 0;
-            v.meta.notifyAll();
-        }
-    }
-
-    /**
-     * Clears UNCOMMITTED on the FIFO tail (uncommitted entries are all newer than committed ones; dropped
-     * entries may be interleaved) and stores "free" into every older version that is not under writeback.
-     * Returns how many tail entries were walked.
-     */
-    private int markCommittedAndFreeSuperseded() {
-        int walked = 0;
-        boolean freedAny = false;
-        for (int e = index.fifoTail(); e != CacheIndex.NONE; e = index.fifoPrev(e)) {
-            byte f = index.flags(e);
-            if ((f & (CacheIndex.UNCOMMITTED | CacheIndex.DROPPED)) == 0) {
-                break;
-            }
-            walked++;
-            if ((f & CacheIndex.UNCOMMITTED) == 0) {
-                continue;
-            }
-            index.clear(e, CacheIndex.UNCOMMITTED);
-            for (int o = index.older(e); o != CacheIndex.NONE; o = index.older(o)) {
-                if (!index.has(o, CacheIndex.WRITEBACK)) {
-                    Recovery.free(v.device, o);
-                    freedAny = true;
+        int resumeAt = START_AT_TAIL;
+        while (true) {
+            synchronized (v.meta) {
+                if (resumeAt == START_AT_TAIL) {
+                    commitClock.committed(seq, System.nanoTime());
+                    resumeAt = index.fifoTail();
+                }
+                resumeAt = superseded.markCommittedAndCollect(resumeAt);
+                if (resumeAt == CacheIndex.NONE) {
+                    uncommitted = 0;
+                    return;
                 }
             }
-        }
-        if (freedAny) {
-            v.device.drain();
-        }
-        return walked;
-    }
-
-    private void releaseSuperseded(int walked) {
-        int e = index.fifoTail();
-        for (int i = 0; i < walked && e != CacheIndex.NONE; i++) {
-            int o = index.older(e);
-            while (o != CacheIndex.NONE) {
-                int next = index.older(o);
-                if (!index.has(o, CacheIndex.WRITEBACK)) {
-                    index.release(o);
-                }
-                o = next;
-            }
-            e = index.fifoPrev(e);
+            // The list is full: free this batch now (gate still exclusive), then go on where the walk stopped.
+            superseded.free();
         }
     }
 
@@ -213,16 +204,19 @@ final class CommitEngine implements WritebackSource {
      * must survive a crash during this discard, and a dropped uncommitted entry could otherwise later share
      * its seq with a new write of the sector), then unlinks every cached version in the range from the
      * index, marked DROPPED: they stay allocated until the backing device has been discarded, so a crash
-     * before that still finds the old data in the cache. Runs under the exclusive commit gate and waits
+     * before that still finds the old data in the cache. Runs under the commit lock and the exclusive gate and waits
      * while any version in the range is under writeback. Holds the discard lock until
      * {@link #freeDropped()} or {@link #abortDiscard()}.
      */
     void discardCached(long firstSector, long blocks) throws IOException {
         discardLock.lock();
         long endSector = firstSector + blocks * (v.blockSizeBytes() / CacheLayout.SECTOR_BYTES);
-        v.commitGate.writeLock().lock();
+        commitLock.lock();
+        v.gate.enterExclusive();
         try {
-            commitLocked();
+            // Free the superseded versions before dropping: unlinking a newest version must not expose one.
+            commitPointLocked();
+            superseded.free();
             synchronized (v.meta) {
                 while (rangeUnderWriteback(firstSector, endSector)) {
                     v.meta.wait(CacheVolume.FULL_WAIT_MS);
@@ -243,7 +237,8 @@ final class CommitEngine implements WritebackSource {
             discardLock.unlock();
             throw new InterruptedIOException("interrupted while a discard waited for writeback");
         } finally {
-            v.commitGate.writeLock().unlock();
+            v.gate.exitExclusive();
+            commitLock.unlock();
         }
     }
 
@@ -270,6 +265,10 @@ final class CommitEngine implements WritebackSource {
                     }
                 }
                 v.device.drain();
+            }
+            // The dropped entries left the hash in discardCached; wait out readers that found them before.
+            v.epochs.synchronize();
+            synchronized (v.meta) {
                 int e = index.fifoHead();
                 while (e != CacheIndex.NONE) {
                     int next = index.fifoNext(e);
@@ -292,7 +291,41 @@ final class CommitEngine implements WritebackSource {
         discardLock.unlock();
     }
 
-    /** Commit, then write back until the cache is empty (messages flush and cleaner, close with drain). */
+    /**
+     * The "flush" message: commit, then write back until every block that was cached when the message
+     * arrived is written back (or freed). Blocks written meanwhile are written back too (writeback runs
+     * unthrottled while a drain is requested) but are not waited for, so a steady stream of writes cannot
+     * starve the message.
+     */
+    void drainCachedAtArrival() throws IOException {
+        drainRequests.incrementAndGet();
+        try {
+            commit(false);
+            synchronized (v.meta) {
+                index.markFlushPending();
+            }
+            while (true) {
+                v.writeback.kick();
+                synchronized (v.meta) {
+                    if (index.flushPendingCount() == 0) {
+                        return;
+                    }
+                    if (v.writeback.failed()) {
+                        throw new VolumeException(VolumeException.Kind.BACKING_WRITE_ERROR,
+                                "cannot flush the cache: " + v.error());
+                    }
+                    v.meta.wait(CacheVolume.FULL_WAIT_MS);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while flushing the cache");
+        } finally {
+            drainRequests.decrementAndGet();
+        }
+    }
+
+    /** Commit, then write back until the cache is empty (message cleaner, close with drain). */
     void drainAll() throws IOException {
         drainRequests.incrementAndGet();
         try {
@@ -347,9 +380,8 @@ final class CommitEngine implements WritebackSource {
             return false;
         }
         long seq = v.device.readLong(CacheLayout.entryOffset(head) + CacheLayout.ENTRY_SEQ_OFFSET);
-        int slot = (int) Long.remainderUnsigned(seq, COMMIT_TIMES);
-        long since = commitSeqs[slot] == seq ? commitNanos[slot] : openNanos;
-        return System.nanoTime() - since >= maxAgeMs * 1_000_000L;
+        long since = commitClock.committedNanos(seq);
+        return since == CommitClock.LONG_AGO || System.nanoTime() - since >= maxAgeMs * 1_000_000L;
     }
 
     @Override
@@ -363,7 +395,8 @@ final class CommitEngine implements WritebackSource {
                 if ((f & CacheIndex.UNCOMMITTED) != 0) {
                     break;
                 }
-                if ((f & (CacheIndex.WRITEBACK | CacheIndex.DROPPED)) != 0 || index.older(e) != CacheIndex.NONE) {
+                if ((f & (CacheIndex.WRITEBACK | CacheIndex.DROPPED | CacheIndex.SUPERSEDED)) != 0
+                        || index.older(e) != CacheIndex.NONE) {
                     continue;
                 }
                 index.set(e, CacheIndex.WRITEBACK);
@@ -425,7 +458,14 @@ final class CommitEngine implements WritebackSource {
         synchronized (v.meta) {
             for (int i = 0; i < count; i++) {
                 assert index.has(entries[i], CacheIndex.WRITEBACK) : "entry " + entries[i] + " not under writeback";
-                index.release(entries[i]);
+                index.detach(entries[i]);
+            }
+        }
+        // Readers may still copy from entries they found before the detach: recycle only after they leave.
+        v.epochs.synchronize();
+        synchronized (v.meta) {
+            for (int i = 0; i < count; i++) {
+                index.recycle(entries[i]);
             }
             underWriteback -= count;
             v.meta.notifyAll();

@@ -1,5 +1,6 @@
 package io.pmtarget.engine.volume;
 
+import io.pmtarget.engine.pmem.HolePunch;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -11,25 +12,45 @@ import java.nio.file.StandardOpenOption;
 /**
  * A backing device on a file (or a block device node) through {@link FileChannel}.
  *
- * <p>Discard limitation: Java has no portable hole punching (fallocate(PUNCH_HOLE) / BLKDISCARD), and
- * spawning {@code fallocate} per UNMAP would put a process start on the I/O path. So discard writes zeros
- * in bounded chunks ({@link #ZERO_CHUNK_BYTES}); the range reads back as zeros, as SBC-4 requires with
- * LBPRZ=1, but space is not returned to the file system. Chunks that already read as zeros are skipped,
- * so discarding never-written (sparse) space does not allocate it. A crash during an unacknowledged
- * discard may leave an uncached block partly zeroed at sector granularity (cached blocks are not affected:
- * their cache entries are freed only after the zeros are durable); an acknowledged discard reads zeros.
+ * <p>Discard: with the native helper ({@link HolePunch}), a file gets fallocate(PUNCH_HOLE | KEEP_SIZE)
+ * (space returns to the file system, the range reads zeros) and a block device gets BLKDISCARD (the range
+ * is then not guaranteed to read zeros: {@link #discardReadsZeros()} is false, so the SCSI layer reports
+ * LBPRZ=0). Without the helper, or where the file system cannot punch holes, discard writes zeros in
+ * bounded chunks ({@link #ZERO_CHUNK_BYTES}), skipping chunks that already read as zeros so never-written
+ * (sparse) space is not allocated. A crash during an unacknowledged discard may leave an uncached block
+ * partly discarded at sector granularity (cached blocks are not affected: their cache entries are freed
+ * only after the discard is durable); an acknowledged discard reads zeros (on a file).
  */
 public final class FileBackingDevice implements BackingDevice {
 
     /** One zero buffer, 1 MiB: bounded memory per discard, few system calls per range. */
     static final int ZERO_CHUNK_BYTES = 1 << 20;
 
+    /** st_mode file type bits and the block-device type (stat(2)). */
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFBLK = 0060000;
+
     private final FileChannel channel;
     private final long sizeBytes;
+    private final Path path;
+    private final boolean blockDevice;
+    /** Cleared when the file system answers "not supported" once; then discard writes zeros. */
+    private volatile boolean punchHoles;
 
-    private FileBackingDevice(FileChannel channel, long sizeBytes) {
+    private FileBackingDevice(FileChannel channel, long sizeBytes, Path path, boolean blockDevice) {
         this.channel = channel;
         this.sizeBytes = sizeBytes;
+        this.path = path;
+        this.blockDevice = blockDevice;
+        this.punchHoles = HolePunch.available();
+    }
+
+    private static boolean isBlockDevice(Path path) throws IOException {
+        try {
+            return ((Integer) Files.getAttribute(path, "unix:mode") & S_IFMT) == S_IFBLK;
+        } catch (UnsupportedOperationException e) {
+            return false;
+        }
     }
 
     /** Opens {@code path}; a missing file is created sparse with {@code createSizeBytes} (0 = must exist). */
@@ -54,7 +75,7 @@ public final class FileBackingDevice implements BackingDevice {
                 throw new IOException("backing device " + path + " reports size 0; give a file, or a device"
                         + " whose size the JDK can read");
             }
-            return new FileBackingDevice(ch, size);
+            return new FileBackingDevice(ch, size, path, isBlockDevice(path));
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
@@ -91,8 +112,42 @@ public final class FileBackingDevice implements BackingDevice {
         channel.force(false);
     }
 
+    /** False only for a block device discarded with BLKDISCARD (native helper present). */
+    @Override
+    public boolean discardReadsZeros() {
+        return !(blockDevice && punchHoles);
+    }
+
+    /** Tests: forces the portable zero-writing discard even where holes could be punched. */
+    void useZeroWrites() {
+        punchHoles = false;
+    }
+
+    /** True when discards punch holes (or BLKDISCARD) instead of writing zeros. */
+    public boolean punchesHoles() {
+        return punchHoles;
+    }
+
     @Override
     public void discard(long offsetBytes, long lengthBytes) throws IOException {
+        if (lengthBytes <= 0) {
+            return;
+        }
+        if (punchHoles) {
+            HolePunch.Outcome outcome = HolePunch.punch(path, offsetBytes, lengthBytes);
+            if (outcome != HolePunch.Outcome.UNSUPPORTED) {
+                return;
+            }
+            if (blockDevice) {
+                // LBPRZ was possibly reported as 0 already; stay consistent with what the initiator saw.
+                throw new IOException("BLKDISCARD is not supported by " + path);
+            }
+            punchHoles = false;
+        }
+        writeZeros(offsetBytes, lengthBytes);
+    }
+
+    private void writeZeros(long offsetBytes, long lengthBytes) throws IOException {
         ByteBuffer zeros = ByteBuffer.allocateDirect((int) Math.min(ZERO_CHUNK_BYTES, lengthBytes));
         ByteBuffer probe = ByteBuffer.allocateDirect(zeros.capacity());
         long end = offsetBytes + lengthBytes;

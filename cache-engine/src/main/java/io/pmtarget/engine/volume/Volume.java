@@ -44,6 +44,14 @@ public interface Volume extends AutoCloseable {
     /** Drops cached data in the range, commits, then discards the range on the backing device. */
     void discard(long offsetBytes, long lengthBytes) throws IOException;
 
+    /**
+     * True when a discarded range reads back as zeros afterwards (the SCSI layer reports it as LBPRZ,
+     * SBC-4 5.5.2 / 6.6.4). False when the backing device is a block device discarded with BLKDISCARD.
+     */
+    default boolean discardReadsZeros() {
+        return true;
+    }
+
     /** A snapshot of state and counters. */
     VolumeStatus status();
 

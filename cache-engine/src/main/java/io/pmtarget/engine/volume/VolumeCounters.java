@@ -18,6 +18,10 @@ final class VolumeCounters {
     final LongAdder writebackRuns = new LongAdder();
     final LongAdder discards = new LongAdder();
     final LongAdder fullWaits = new LongAdder();
+    final LatencyHistogram writeLatency = new LatencyHistogram("write", IoGate.defaultStripes());
+    final LatencyHistogram fuaWriteLatency = new LatencyHistogram("fua_write", IoGate.defaultStripes());
+    final LatencyHistogram readLatency = new LatencyHistogram("read", IoGate.defaultStripes());
+    final LatencyHistogram commitLatency = new LatencyHistogram("commit", IoGate.defaultStripes());
 
     /** Counter names as the status shows them; read hits/misses count blocks, the rest requests. */
     Map<String, Long> snapshot() {
@@ -34,6 +38,10 @@ final class VolumeCounters {
         m.put("writeback_ios", writebackRuns.sum());
         m.put("discards", discards.sum());
         m.put("full_cache_waits", fullWaits.sum());
+        writeLatency.addTo(m);
+        fuaWriteLatency.addTo(m);
+        readLatency.addTo(m);
+        commitLatency.addTo(m);
         return m;
     }
 }

@@ -1,0 +1,87 @@
+package io.pmtarget.engine.volume;
+
+/**
+ * The older versions a commit point supersedes: collected (flagged SUPERSEDED, so writeback leaves them
+ * alone) while the commit holds the gate exclusively, freed after it reopens. Used by {@link CommitEngine}
+ * under its commit lock only.
+ *
+ * <p>At most {@link #BATCH} versions (plus one version chain) are held at a time, so the list is 4 KiB
+ * whatever the commit size and RAM per cache block stays within the index's 32 bytes; a larger commit frees
+ * in several batches.
+ */
+final class SupersededVersions {
+
+    static final int BATCH = 1024;
+
+    private final CacheVolume v;
+    private final CacheIndex index;
+    private int[] entries = new int[64];
+    private int count;
+
+    SupersededVersions(CacheVolume volume) {
+        this.v = volume;
+        this.index = volume.index;
+    }
+
+    boolean isEmpty() {
+        return count == 0;
+    }
+
+    /**
+     * Walks the FIFO backwards from {@code from} (uncommitted entries are all newer than committed ones;
+     * dropped entries may be interleaved), clears UNCOMMITTED and collects every older version that is not
+     * under writeback, flagged SUPERSEDED. Stops early, before an entry it leaves UNCOMMITTED, once
+     * {@link #BATCH} versions are collected, and returns that entry (it stays in the FIFO: nothing
+     * detaches an uncommitted entry while the gate is exclusive); NONE when done. Under v.meta.
+     */
+    int markCommittedAndCollect(int from) {
+        for (int e = from; e != CacheIndex.NONE; e = index.fifoPrev(e)) {
+            byte f = index.flags(e);
+            if ((f & (CacheIndex.UNCOMMITTED | CacheIndex.DROPPED)) == 0) {
+                break;
+            }
+            if ((f & CacheIndex.UNCOMMITTED) == 0) {
+                continue;
+            }
+            if (count >= BATCH) {
+                return e;
+            }
+            index.clear(e, CacheIndex.UNCOMMITTED);
+            for (int o = index.older(e); o != CacheIndex.NONE; o = index.older(o)) {
+                if (!index.has(o, (byte) (CacheIndex.WRITEBACK | CacheIndex.SUPERSEDED))) {
+                    index.set(o, CacheIndex.SUPERSEDED);
+                    if (count == entries.length) {
+                        entries = java.util.Arrays.copyOf(entries, Math.min(index.capacity(),
+                                entries.length * 2));
+                    }
+                    entries[count++] = o;
+                }
+            }
+        }
+        return CacheIndex.NONE;
+    }
+
+    /**
+     * Frees the collected versions: durable free stores, one drain, a read grace period, then back to the
+     * free list. Writers may run meanwhile (no writer touches a non-newest version).
+     */
+    void free() {
+        int n = count;
+        if (n == 0) {
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            Recovery.free(v.device, entries[i]);
+        }
+        v.device.drain();
+        v.epochs.synchronize();
+        synchronized (v.meta) {
+            for (int i = 0; i < n; i++) {
+                assert index.has(entries[i], CacheIndex.SUPERSEDED) : "entry " + entries[i] + " lost SUPERSEDED";
+                index.release(entries[i]);
+            }
+            count = 0;
+            v.meta.notifyAll();
+        }
+    }
+}
