@@ -48,6 +48,8 @@ final class CacheVolume implements Volume {
     final VolumeOptions options;
     final Object meta = new Object();
     final IoGate gate = new IoGate(IoGate.defaultStripes());
+    /** False only under the test fault that removes the fences between data and commit point. */
+    private final boolean fenceWrites;
     final ReadEpochs epochs = new ReadEpochs(IoGate.defaultStripes());
     final VolumeCounters counters = new VolumeCounters();
     final CommitEngine engine;
@@ -76,6 +78,7 @@ final class CacheVolume implements Volume {
         this.error = recovery.corruption() == null ? null : "cache metadata corrupt: " + recovery.corruption();
         this.cleaner = options.cleaner();
         this.engine = new CommitEngine(this, recovery.seqCount(), fault);
+        this.fenceWrites = fault != CommitFault.SKIP_DRAIN_BEFORE_SEQ;
         this.writeback = new Writeback(name, engine, options.writebackJobsMax());
         if (!readOnly) {
             writeback.start();
@@ -267,6 +270,15 @@ final class CacheVolume implements Volume {
                         device.writeLong(off + ENTRY_SECTOR_OFFSET, sector);
                         device.writeLong(off + ENTRY_SEQ_OFFSET, engine.seqCount());
                         device.flush(off, CacheLayout.ENTRY_BYTES);
+                    }
+                    // SFENCE orders only this core's non-temporal stores and cache-line write-backs:
+                    // the committing thread's fence does not cover another core's. Drain here, so a
+                    // write that returned is durable in the cache device (GOOD means "in the cache")
+                    // and the commit point can never precede its data.
+                    if (fenceWrites) {
+                        device.drain();
+                    }
+                    if (fresh) {
                         index.clearFilling(e);
                     }
                     return false;

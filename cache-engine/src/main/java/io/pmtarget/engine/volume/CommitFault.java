@@ -7,6 +7,9 @@ package io.pmtarget.engine.volume;
  */
 public enum CommitFault {
     NONE,
-    /** Omits the drain that must make data and entries durable before the seq_count store. */
+    /**
+     * Omits every fence that must make data and entries durable before the seq_count store: the
+     * writer's own drain after its copy and the commit's drain before the store.
+     */
     SKIP_DRAIN_BEFORE_SEQ
 }
