@@ -83,7 +83,8 @@ public final class ServerWiring {
                         + lun.volume() + " is not open"); // the config loader rejects dangling references
             }
             luns.add(new io.pmtarget.target.scsi.LunConfig(lun.lun(), volume, lun.blockSizeBytes(), PRODUCT_ID,
-                    revision(), serialNumber(target.iqn(), lun.lun()), false, LUN_IO_THREADS, LUN_QUEUE_DEPTH)
+                    revision(), serialNumber(target.iqn(), lun.lun()), volume.discardReadsZeros(), LUN_IO_THREADS,
+                    LUN_QUEUE_DEPTH)
                     .withPrStateFile(prStateFile(dataDir, target.iqn(), lun.lun())));
         }
         return new BlockScsiTarget(target.iqn(), MAX_DATA_OUT_BYTES, luns);
