@@ -315,11 +315,14 @@ public final class Server<T> implements AutoCloseable {
         void run() throws Exception;
     }
 
-    /** Runs one stop step; a failing step is logged and never keeps later steps (volume commits) from running. */
+    /**
+     * Runs one stop step; a failing step is logged and never keeps later steps (volume commits)
+     * from running. Errors too: an AssertionError in a network step must not skip the commit.
+     */
     private static void run(String what, Step step) {
         try {
             step.run();
-        } catch (Exception e) {
+        } catch (Exception | Error e) {
             LOG.error("stopping {}: {}", what, e.toString(), e);
         }
     }

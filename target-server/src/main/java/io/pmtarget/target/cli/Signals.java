@@ -34,7 +34,10 @@ final class Signals {
                         if (method.getName().equals("handle")) {
                             LOG.info("received SIG{}: stopping", getName.invoke(args[0]));
                             // Never stop on the signal thread: close() waits for event loops and volumes.
-                            new Thread(stop, "pmtarget-stop").start();
+                            Thread stopper = new Thread(stop, "pmtarget-stop");
+                            stopper.setUncaughtExceptionHandler((t, e) ->
+                                    LOG.error("stopping failed; the server may still be running", e));
+                            stopper.start();
                             return null;
                         }
                         return method.getName().equals("toString") ? "pmtarget-stop-handler"
