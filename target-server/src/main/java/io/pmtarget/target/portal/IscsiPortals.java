@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 
 /**
  * Turns the server's configured targets into the login layer's policies and builds the pipeline
@@ -54,11 +55,15 @@ public final class IscsiPortals {
                 discoveryAuth = policy.auth();
             }
         }
-        StaticTargetDirectory directory = new StaticTargetDirectory(policies, discoveryAuth, true);
-        PortalContext context = new PortalContext(directory, registry, channels,
-                name -> targets.find(name).map(TargetDirectory.Entry::target).orElse(null), limits, random,
-                IscsiConnectionInitializer.LOGIN_TIMEOUT_MS_DEFAULT);
-        return new IscsiConnectionInitializer(context);
+        return initializer(new StaticTargetDirectory(policies, discoveryAuth, true),
+                name -> targets.find(name).map(TargetDirectory.Entry::target).orElse(null));
+    }
+
+    /** The initializer for a login directory and the SCSI targets behind its names. */
+    public ChannelInitializer<Channel> initializer(io.pmtarget.target.login.TargetDirectory directory,
+            Function<String, ? extends ScsiTarget> scsiTargets) {
+        return new IscsiConnectionInitializer(new PortalContext(directory, registry, channels, scsiTargets::apply,
+                limits, random, IscsiConnectionInitializer.LOGIN_TIMEOUT_MS_DEFAULT));
     }
 
     static TargetPolicy policy(TargetConfig config) {

@@ -4,6 +4,8 @@ import io.pmtarget.target.scsi.ItNexus;
 import io.pmtarget.target.scsi.ScsiRequest;
 import io.pmtarget.target.scsi.ScsiResponse;
 import io.pmtarget.target.scsi.ScsiTarget;
+import io.pmtarget.target.scsi.Sense;
+import io.pmtarget.target.scsi.SenseCode;
 
 import java.util.function.Consumer;
 
@@ -15,9 +17,6 @@ import java.util.function.Consumer;
 final class NoLunsTarget implements ScsiTarget {
 
     static final NoLunsTarget INSTANCE = new NoLunsTarget();
-
-    private static final int CHECK_CONDITION = 0x02;
-    private static final int SENSE_LENGTH_BYTES = 18;
 
     private NoLunsTarget() {
     }
@@ -32,12 +31,7 @@ final class NoLunsTarget implements ScsiTarget {
         if (request.dataOut() != null) {
             request.dataOut().release();
         }
-        byte[] sense = new byte[SENSE_LENGTH_BYTES];
-        sense[0] = 0x70; // current error, fixed format
-        sense[2] = 0x05; // ILLEGAL REQUEST
-        sense[7] = SENSE_LENGTH_BYTES - 8;
-        sense[12] = 0x25; // LOGICAL UNIT NOT SUPPORTED
-        done.accept(new ScsiResponse(CHECK_CONDITION, sense, null));
+        done.accept(new ScsiResponse(Sense.STATUS_CHECK_CONDITION, Sense.of(SenseCode.LU_NOT_SUPPORTED), null));
     }
 
     @Override

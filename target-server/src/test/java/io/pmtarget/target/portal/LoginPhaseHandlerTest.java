@@ -63,9 +63,8 @@ class LoginPhaseHandlerTest {
         TargetPolicy policy = new TargetPolicy(TARGET, null, allowed, allowed.isEmpty(), AuthPolicy.NONE,
                 NegotiationLimits.DEFAULTS, List.of(new Portal("127.0.0.1", 3260)), 1);
         StaticTargetDirectory directory = new StaticTargetDirectory(List.of(policy), AuthPolicy.NONE, true);
-        IscsiConnectionInitializer init = new IscsiConnectionInitializer(directory,
-                name -> name.equals(TARGET) ? scsi : null, SessionLimits.defaults(), 4, 10_000);
-        return new EmbeddedChannel(init);
+        IscsiPortals portals = new IscsiPortals(4, SessionLimits.defaults());
+        return new EmbeddedChannel(portals.initializer(directory, name -> name.equals(TARGET) ? scsi : null));
     }
 
     private static ByteBuf text(String... pairs) {
