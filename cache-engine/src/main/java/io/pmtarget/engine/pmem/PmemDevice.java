@@ -22,6 +22,15 @@ public interface PmemDevice extends AutoCloseable {
     /** How durability is obtained, for the log line at open and the status (e.g. "native-clwb+map_sync"). */
     String mode();
 
+    /**
+     * True when persisting a store takes only CPU instructions (cache-line flushes, fences), never a
+     * system call or device I/O: then a write is cheap enough to run on a network event loop. False for
+     * the msync fallback, where persisting costs a page write-back.
+     */
+    default boolean persistsWithoutBlocking() {
+        return !mode().startsWith("java-msync");
+    }
+
     long readLong(long offset);
 
     int readInt(long offset);

@@ -103,7 +103,7 @@ public final class PmemDevices {
     }
 
     /** tmpfs and ramfs keep files in RAM only: a CPU cache flush is as durable as they get. */
-    static boolean onRamFileSystem(Path file) {
+    public static boolean onRamFileSystem(Path file) {
         try {
             String type = Files.getFileStore(file).type();
             return type.equals("tmpfs") || type.equals("ramfs");

@@ -32,6 +32,14 @@ public interface BackingDevice extends AutoCloseable {
         return true;
     }
 
+    /**
+     * True when {@link #read} never waits for device I/O: the data lives in RAM (a file on tmpfs or
+     * ramfs). Such reads may run on a network event loop ({@link Volume#tryRead}).
+     */
+    default boolean readsWithoutBlocking() {
+        return false;
+    }
+
     @Override
     void close() throws IOException;
 }

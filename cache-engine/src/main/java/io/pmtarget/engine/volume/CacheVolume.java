@@ -50,6 +50,8 @@ final class CacheVolume implements Volume {
     final IoGate gate = new IoGate(IoGate.defaultStripes());
     /** False only under the test fault that removes the fences between data and commit point. */
     private final boolean fenceWrites;
+    /** Persisting is CPU-only (native flushes): {@link #tryWrite} may run; with msync it always declines. */
+    private final boolean inlineWrites;
     final ReadEpochs epochs = new ReadEpochs(IoGate.defaultStripes());
     final VolumeCounters counters = new VolumeCounters();
     final CommitEngine engine;
@@ -79,6 +81,7 @@ final class CacheVolume implements Volume {
         this.cleaner = options.cleaner();
         this.engine = new CommitEngine(this, recovery.seqCount(), fault);
         this.fenceWrites = fault != CommitFault.SKIP_DRAIN_BEFORE_SEQ;
+        this.inlineWrites = device.persistsWithoutBlocking();
         this.writeback = new Writeback(name, engine, options.writebackJobsMax());
         if (!readOnly) {
             writeback.start();
@@ -151,7 +154,8 @@ final class CacheVolume implements Volume {
         checkOpen();
         int end = dst.limit();
         try {
-            readBlocks(offsetBytes / SECTOR_BYTES, dst, dst.remaining() / blockBytes);
+            boolean done = readBlocks(offsetBytes / SECTOR_BYTES, dst, dst.remaining() / blockBytes, true);
+            assert done;
         } finally {
             dst.limit(end);
         }
@@ -159,8 +163,40 @@ final class CacheVolume implements Volume {
         counters.readLatency.record(startNanos);
     }
 
-    private void readBlocks(long firstSector, ByteBuffer dst, long blocks) throws VolumeException {
+    @Override
+    public boolean tryRead(long offsetBytes, ByteBuffer dst) throws IOException {
+        long startNanos = System.nanoTime();
+        checkRange(offsetBytes, dst.remaining());
+        checkOpen();
+        int start = dst.position();
+        int end = dst.limit();
+        boolean done;
+        try {
+            done = readBlocks(offsetBytes / SECTOR_BYTES, dst, dst.remaining() / blockBytes,
+                    backing.readsWithoutBlocking());
+        } finally {
+            dst.limit(end);
+        }
+        if (!done) {
+            dst.position(start);
+            counters.inlineFallbacks.increment();
+            return false;
+        }
+        counters.reads.increment();
+        counters.inlineReads.increment();
+        counters.readLatency.record(startNanos);
+        return true;
+    }
+
+    /**
+     * Copies blocks into dst: cached ones from the cache device, runs of uncached ones from the backing
+     * device in one I/O each. Without {@code mayReadBacking} it stops at the first uncached block and
+     * returns false (dst partly filled).
+     */
+    private boolean readBlocks(long firstSector, ByteBuffer dst, long blocks, boolean mayReadBacking)
+            throws VolumeException {
         long b = 0;
+        long hitBlocks = 0;
         while (b < blocks) {
             long missRunBlocks = 0;
             int token = epochs.enter();
@@ -181,16 +217,21 @@ final class CacheVolume implements Volume {
                     dst.limit(dst.position() + blockBytes);
                     device.read(layout.dataOffset(e), dst);
                     b++;
-                    counters.readHits.increment();
+                    hitBlocks++;
                     continue;
                 }
             } finally {
                 epochs.exit(token);
             }
+            if (!mayReadBacking) {
+                return false;
+            }
             readBacking(firstSector + b * sectorsPerBlock, dst, missRunBlocks);
             counters.readMisses.add(missRunBlocks);
             b += missRunBlocks;
         }
+        counters.readHits.add(hitBlocks);
+        return true;
     }
 
     /** One backing I/O for a run of uncached blocks. */
@@ -216,7 +257,7 @@ final class CacheVolume implements Volume {
         try {
             for (long b = 0; b < blocks; b++) {
                 src.limit(src.position() + blockBytes);
-                wroteThrough |= writeBlock(firstSector + b * sectorsPerBlock, src);
+                wroteThrough |= writeBlock(firstSector + b * sectorsPerBlock, src, true) == WRITTEN_THROUGH;
             }
         } finally {
             src.limit(end);
@@ -234,8 +275,51 @@ final class CacheVolume implements Volume {
         }
     }
 
-    /** Writes one block (src positioned at it, limited to it); true when it went straight to the backing device. */
-    private boolean writeBlock(long sector, ByteBuffer src) throws IOException {
+    @Override
+    public boolean tryWrite(long offsetBytes, ByteBuffer src) throws IOException {
+        long startNanos = System.nanoTime();
+        checkRange(offsetBytes, src.remaining());
+        checkWritable();
+        if (!inlineWrites || cleaner) {
+            return false;
+        }
+        int start = src.position();
+        int end = src.limit();
+        long firstSector = offsetBytes / SECTOR_BYTES;
+        long blocks = src.remaining() / blockBytes;
+        try {
+            for (long b = 0; b < blocks; b++) {
+                src.limit(src.position() + blockBytes);
+                if (writeBlock(firstSector + b * sectorsPerBlock, src, false) == NO_SPACE) {
+                    // Blocks before b may hold the new data already: harmless, nothing was acknowledged,
+                    // and the blocking write() the caller falls back to rewrites them all.
+                    src.position(start);
+                    counters.inlineFallbacks.increment();
+                    writeback.kick();
+                    return false;
+                }
+            }
+        } finally {
+            src.limit(end);
+        }
+        counters.writes.increment();
+        counters.inlineWrites.increment();
+        engine.maybeAutocommit();
+        counters.writeLatency.record(startNanos);
+        return true;
+    }
+
+    /** {@link #writeBlock} outcomes. */
+    private static final int CACHED = 0;
+    private static final int WRITTEN_THROUGH = 1;
+    private static final int NO_SPACE = 2;
+
+    /**
+     * Writes one block (src positioned at it, limited to it): {@link #CACHED}, or {@link #WRITTEN_THROUGH}
+     * to the backing device (cleaner mode). Without {@code mayWait} it never waits for space or does
+     * backing I/O: it answers {@link #NO_SPACE} instead, src's position unchanged.
+     */
+    private int writeBlock(long sector, ByteBuffer src, boolean mayWait) throws IOException {
         for (long round = 0; ; round++) {
             int slot = src.position();
             int gateSlot = gate.enterShared();
@@ -260,8 +344,11 @@ final class CacheVolume implements Volume {
                     }
                 }
                 if (e == -2) {
+                    if (!mayWait) {
+                        return NO_SPACE;
+                    }
                     writeThrough(sector, src);
-                    return true;
+                    return WRITTEN_THROUGH;
                 }
                 if (e != CacheIndex.NONE) {
                     device.writePersistent(layout.dataOffset(e), src);
@@ -281,12 +368,15 @@ final class CacheVolume implements Volume {
                     if (fresh) {
                         index.clearFilling(e);
                     }
-                    return false;
+                    return CACHED;
                 }
             } finally {
                 gate.exitShared(gateSlot);
             }
             src.position(slot);
+            if (!mayWait) {
+                return NO_SPACE;
+            }
             waitForSpace(round);
         }
     }

@@ -1,6 +1,7 @@
 package io.pmtarget.engine.volume;
 
 import io.pmtarget.engine.pmem.HolePunch;
+import io.pmtarget.engine.pmem.PmemDevices;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -34,6 +35,8 @@ public final class FileBackingDevice implements BackingDevice {
     private final long sizeBytes;
     private final Path path;
     private final boolean blockDevice;
+    /** The file lives on tmpfs or ramfs: a read is a memory copy (see {@link #readsWithoutBlocking()}). */
+    private final boolean inRam;
     /** Cleared when the file system answers "not supported" once; then discard writes zeros. */
     private volatile boolean punchHoles;
 
@@ -42,6 +45,7 @@ public final class FileBackingDevice implements BackingDevice {
         this.sizeBytes = sizeBytes;
         this.path = path;
         this.blockDevice = blockDevice;
+        this.inRam = !blockDevice && PmemDevices.onRamFileSystem(path);
         this.punchHoles = HolePunch.available();
     }
 
@@ -105,6 +109,11 @@ public final class FileBackingDevice implements BackingDevice {
         while (src.hasRemaining()) {
             pos += channel.write(src, pos);
         }
+    }
+
+    @Override
+    public boolean readsWithoutBlocking() {
+        return inRam;
     }
 
     @Override

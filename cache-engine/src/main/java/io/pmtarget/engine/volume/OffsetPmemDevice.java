@@ -32,6 +32,11 @@ final class OffsetPmemDevice implements PmemDevice {
     }
 
     @Override
+    public boolean persistsWithoutBlocking() {
+        return inner.persistsWithoutBlocking();
+    }
+
+    @Override
     public long readLong(long offset) {
         return inner.readLong(baseBytes + offset);
     }

@@ -17,7 +17,7 @@ import java.nio.ByteBuffer;
  * write returned before flush was called. Committed data survives a crash.
  *
  * <p>All methods are thread-safe and may block (cache full, backing-device reads, commits); callers
- * must not call them from a network event loop.
+ * must not call them from a network event loop, except {@link #tryRead} and {@link #tryWrite}.
  */
 public interface Volume extends AutoCloseable {
 
@@ -37,6 +37,27 @@ public interface Volume extends AutoCloseable {
 
     /** Writes {@code src.remaining()} bytes at {@code offsetBytes}; with {@code fua}, committed on return. */
     void write(long offsetBytes, ByteBuffer src, boolean fua) throws IOException;
+
+    /**
+     * {@link #read} that never waits for device I/O, for callers on a network event loop: false when a
+     * block would need a blocking read of the backing device (dst's position is then unchanged, its
+     * content unspecified; call {@link #read}). Cached blocks, and backing files in RAM, read inline.
+     */
+    default boolean tryRead(long offsetBytes, ByteBuffer dst) throws IOException {
+        return false;
+    }
+
+    /**
+     * A write without FUA that never waits, for callers on a network event loop: false when it would
+     * have to wait (the cache is full, persistence needs system calls as with msync, or cleaner mode
+     * writes through); src's position is then unchanged and the caller calls {@link #write}. Some blocks
+     * may already hold the new data then, as after an interrupted write: nothing was acknowledged.
+     * Returns true with the same guarantee as {@code write(offsetBytes, src, false)}. Errors (read-only,
+     * closed) are thrown as by {@link #write}.
+     */
+    default boolean tryWrite(long offsetBytes, ByteBuffer src) throws IOException {
+        return false;
+    }
 
     /** Commits every write that completed before this call (SCSI SYNCHRONIZE CACHE). Group-committed. */
     void flush() throws IOException;

@@ -9,6 +9,10 @@ final class VolumeCounters {
     final LongAdder reads = new LongAdder();
     final LongAdder readHits = new LongAdder();
     final LongAdder readMisses = new LongAdder();
+    /** Reads and writes done by tryRead / tryWrite, and the calls of those that declined. */
+    final LongAdder inlineReads = new LongAdder();
+    final LongAdder inlineWrites = new LongAdder();
+    final LongAdder inlineFallbacks = new LongAdder();
     final LongAdder writes = new LongAdder();
     final LongAdder writeHits = new LongAdder();
     final LongAdder commits = new LongAdder();
@@ -29,6 +33,9 @@ final class VolumeCounters {
         m.put("reads", reads.sum());
         m.put("read_hit_blocks", readHits.sum());
         m.put("read_miss_blocks", readMisses.sum());
+        m.put("inline_reads", inlineReads.sum());
+        m.put("inline_writes", inlineWrites.sum());
+        m.put("inline_fallbacks", inlineFallbacks.sum());
         m.put("writes", writes.sum());
         m.put("write_hit_blocks", writeHits.sum());
         m.put("commits", commits.sum());

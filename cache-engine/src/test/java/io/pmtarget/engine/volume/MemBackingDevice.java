@@ -21,6 +21,8 @@ final class MemBackingDevice implements BackingDevice {
     /** Writes to fail from now on: -1 = none, else fail after this many more succeed. */
     private final AtomicInteger failAfterWrites = new AtomicInteger(-1);
     private volatile boolean failForce;
+    /** What {@link #readsWithoutBlocking()} answers (a RAM file vs a disk). */
+    volatile boolean readsInRam;
     final AtomicInteger writeCalls = new AtomicInteger();
     final AtomicInteger readCalls = new AtomicInteger();
     final java.util.List<long[]> writeLog = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
@@ -112,5 +114,10 @@ final class MemBackingDevice implements BackingDevice {
 
     @Override
     public void close() {
+    }
+
+    @Override
+    public boolean readsWithoutBlocking() {
+        return readsInRam;
     }
 }
