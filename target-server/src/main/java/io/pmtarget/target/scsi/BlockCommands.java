@@ -118,6 +118,40 @@ final class BlockCommands {
         return new ScsiResponse(Sense.STATUS_GOOD, null, buf);
     }
 
+    /**
+     * READ on the caller's thread (the event loop) when it needs no blocking I/O; null declines, and
+     * {@link #read} then runs on the LU executor.
+     */
+    static ScsiResponse tryRead(BlockScsiTarget target, LogicalUnit lu, ScsiRequest request) {
+        byte[] cdb = request.cdb();
+        long lba = lba(cdb);
+        long blocks = blocks(cdb);
+        checkTransfer(target, lu, cdb, lba, blocks);
+        if (blocks == 0) {
+            return BlockScsiTarget.GOOD;
+        }
+        long lockMask = lu.rangeLock.tryLockShared(lba, blocks);
+        if (lockMask == RangeLock.BUSY) {
+            return null;
+        }
+        int lengthBytes = (int) (blocks * lu.blockBytes);
+        ByteBuf buf = target.alloc.directBuffer(lengthBytes, lengthBytes);
+        boolean done = false;
+        try {
+            done = lu.tryRead(lba, buf.internalNioBuffer(0, lengthBytes));
+        } finally {
+            lu.rangeLock.unlockShared(lockMask);
+            if (!done) {
+                buf.release();
+            }
+        }
+        if (!done) {
+            return null;
+        }
+        buf.writerIndex(lengthBytes);
+        return new ScsiResponse(Sense.STATUS_GOOD, null, buf);
+    }
+
     /** Range check first (LBA OUT OF RANGE), then the transfer limit we advertise in VPD B0. */
     static void checkTransfer(BlockScsiTarget target, LogicalUnit lu, byte[] cdb, long lba, long blocks) {
         lu.checkRange(lba, blocks);
@@ -174,6 +208,37 @@ final class BlockCommands {
             lu.rangeLock.unlockShared(lockMask);
         }
         return good;
+    }
+
+    /**
+     * WRITE without FUA (and with WCE = 1) on the caller's thread when the cache takes it without waiting;
+     * null declines, and {@link #write} then runs on the LU executor. GOOD here means what it means there:
+     * the data is in the cache device, not yet committed.
+     */
+    static ScsiResponse tryWrite(BlockScsiTarget target, LogicalUnit lu, ScsiRequest request) {
+        byte[] cdb = request.cdb();
+        long lba = lba(cdb);
+        long blocks = blocks(cdb);
+        checkTransfer(target, lu, cdb, lba, blocks);
+        lu.checkWritable();
+        boolean fuaBit = groupLength(cdb[0]) != 6 && (cdb[1] & 0x08) != 0;
+        if (lu.fua(fuaBit)) {
+            return null; // a commit may wait for another one in flight
+        }
+        ScsiResponse good = written(blocks * lu.blockBytes);
+        blocks = blocksCarried(lu, request, blocks);
+        if (blocks == 0) {
+            return good;
+        }
+        long lockMask = lu.rangeLock.tryLockShared(lba, blocks);
+        if (lockMask == RangeLock.BUSY) {
+            return null;
+        }
+        try {
+            return lu.tryWrite(lba, dataOut(request, 0, blocks * lu.blockBytes)) ? good : null;
+        } finally {
+            lu.rangeLock.unlockShared(lockMask);
+        }
     }
 
     /** WRITE AND VERIFY(10/16), SBC-4 5.44: write to the medium (FUA), then verify (BYTCHK 00b/01b). */

@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
  * <p>Dispatch: opcode lookup and CDB usage-map check ({@link CommandTable}), LUN lookup, unit
  * attention (SPC-5 5.14), reservation conflict (SPC-5 5.13), then the handler: inline on the
  * caller's thread for commands without volume I/O, else on the LU's bounded executor (a full queue
- * answers TASK SET FULL, SAM-5 5.3). The request's data-out buffer is released here, exactly once,
- * after the handler is done with it.
+ * answers TASK SET FULL, SAM-5 5.3). READ and WRITE first try their non-blocking variant inline
+ * (a cache hit, a write the cache takes at once) and go to the executor only when it declines. The
+ * request's data-out buffer is released here, exactly once, after the handler is done with it.
  */
 public final class BlockScsiTarget implements ScsiTarget, AutoCloseable {
 
@@ -104,6 +105,11 @@ public final class BlockScsiTarget implements ScsiTarget, AutoCloseable {
                 return;
             }
             if (spec.io()) {
+                ScsiResponse inline = spec.inline() == null ? null : run(spec.inline(), spec, lu, request);
+                if (inline != null) {
+                    done.accept(inline);
+                    return;
+                }
                 handedOff = lu.submit(() -> runAndRelease(spec, lu, request, done));
                 if (!handedOff) {
                     done.accept(TASK_SET_FULL);
@@ -168,8 +174,12 @@ public final class BlockScsiTarget implements ScsiTarget, AutoCloseable {
     }
 
     private ScsiResponse run(CommandTable.Spec spec, LogicalUnit lu, ScsiRequest request) {
+        return run(spec.handler(), spec, lu, request);
+    }
+
+    private ScsiResponse run(CommandTable.Handler handler, CommandTable.Spec spec, LogicalUnit lu, ScsiRequest request) {
         try {
-            return spec.handler().run(this, lu, request);
+            return handler.run(this, lu, request);
         } catch (ScsiException e) {
             return checkCondition(e);
         } catch (RuntimeException | AssertionError e) {

@@ -28,9 +28,12 @@ final class CommandTable {
      * @param io            true: runs on the LU executor (it may touch the volume; MODE SELECT may
      *                      flush when WCE goes to 0); false: completes inline on the caller
      * @param uaExempt      INQUIRY, REPORT LUNS and REQUEST SENSE do not report unit attentions (SPC-5 5.14)
+     * @param inline        for io commands, or null: a variant that never blocks, tried first on the
+     *                      caller's thread (the event loop); it returns null to decline, and then
+     *                      {@code handler} runs on the LU executor. Saves two thread hand-offs per command.
      */
     record Spec(int opcode, int serviceAction, String name, byte[] usage, boolean io, boolean uaExempt,
-                Access access, Handler handler) {
+                Access access, Handler handler, Handler inline) {
         int cdbLength() {
             return usage.length;
         }
@@ -139,9 +142,26 @@ final class CommandTable {
                 0x1B, 0x01, 0, 0x0F, 0xF7, 0);
         add(0x1E, -1, "PREVENT ALLOW MEDIUM REMOVAL", false, false, Access.NONE, InquiryCommands::preventAllow,
                 0x1E, 0, 0, 0, 0x03, 0);
+        // The hot path: READ and WRITE run on the event loop when the cache needs no wait.
+        for (int opcode : new int[] {0x08, 0x28, 0xA8, 0x88}) {
+            inline(opcode, BlockCommands::tryRead);
+        }
+        for (int opcode : new int[] {0x0A, 0x2A, 0xAA, 0x8A}) {
+            inline(opcode, BlockCommands::tryWrite);
+        }
     }
 
     private CommandTable() {
+    }
+
+    /** Gives the io command {@code opcode} (no service action) a non-blocking variant. */
+    private static void inline(int opcode, Handler inline) {
+        Spec s = BY_OPCODE[opcode];
+        assert s != null && s.io() && s.inline() == null : opcode;
+        Spec with = new Spec(s.opcode(), s.serviceAction(), s.name(), s.usage(), s.io(), s.uaExempt(), s.access(),
+                s.handler(), inline);
+        BY_OPCODE[opcode] = with;
+        ALL.set(ALL.indexOf(s), with);
     }
 
     private static void add(int opcode, int serviceAction, String name, boolean io, boolean uaExempt,
@@ -151,7 +171,7 @@ final class CommandTable {
             u[i] = (byte) usage[i];
         }
         assert (u[0] & 0xFF) == opcode;
-        Spec spec = new Spec(opcode, serviceAction, name, u, io, uaExempt, access, handler);
+        Spec spec = new Spec(opcode, serviceAction, name, u, io, uaExempt, access, handler, null);
         ALL.add(spec);
         if (serviceAction < 0) {
             assert BY_OPCODE[opcode] == null && !HAS_SA[opcode] : name;

@@ -116,6 +116,26 @@ final class LogicalUnit implements AutoCloseable {
         }
     }
 
+    /** {@link Volume#tryRead}: false when the read would block (then use {@link #read} off the event loop). */
+    boolean tryRead(long lba, ByteBuffer dst) {
+        assert dst.remaining() % blockBytes == 0 : dst.remaining();
+        try {
+            return volume.tryRead(lba * blockBytes, dst);
+        } catch (IOException e) {
+            throw mapped(e, false);
+        }
+    }
+
+    /** {@link Volume#tryWrite} (never FUA): false when the write would block. */
+    boolean tryWrite(long lba, ByteBuffer src) {
+        assert src.remaining() % blockBytes == 0 : src.remaining();
+        try {
+            return volume.tryWrite(lba * blockBytes, src);
+        } catch (IOException e) {
+            throw mapped(e, true);
+        }
+    }
+
     void write(long lba, ByteBuffer src, boolean fua) {
         assert src.remaining() % blockBytes == 0 : src.remaining();
         try {

@@ -55,6 +55,26 @@ final class RangeLock {
         return mask;
     }
 
+    /** What {@link #tryLockShared} answers when a stripe is held exclusive. */
+    static final long BUSY = 0L;
+
+    /**
+     * {@link #lockShared} without waiting, for the event loop: the mask, or {@link #BUSY} (nothing held)
+     * when a COMPARE AND WRITE holds one of the stripes. {@code blocks} >= 1, so a real mask is never 0.
+     */
+    long tryLockShared(long lba, long blocks) {
+        assert blocks >= 1 : blocks;
+        long mask = stripeMask(lba, blocks);
+        for (int i = 0; i < STRIPES; i++) {
+            if ((mask & (1L << i)) != 0 && !stripes[i].readLock().tryLock()) {
+                unlockShared(mask & ((1L << i) - 1));
+                return BUSY;
+            }
+        }
+        assert mask != BUSY;
+        return mask;
+    }
+
     void unlockShared(long mask) {
         for (int i = STRIPES - 1; i >= 0; i--) {
             if ((mask & (1L << i)) != 0) {

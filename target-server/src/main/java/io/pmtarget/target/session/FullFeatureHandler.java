@@ -97,6 +97,7 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
             ctx.fireChannelRead(msg);
             return;
         }
+        state.readBatch = true;
         try {
             if (!state.loggedOut && !state.closed) {
                 dispatch(pdu);
@@ -108,6 +109,7 @@ public final class FullFeatureHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        state.readBatch = false;
         state.flush();
         ctx.fireChannelReadComplete();
     }

@@ -122,7 +122,7 @@ final class Responder {
             }
             budget--;
         }
-        state.flush();
+        state.flushSoon();
         if (!queue.isEmpty() && budget == 0 && !drainScheduled && !state.closed) {
             // More to send but this turn's share is used: continue on a later turn so reads and
             // other connections on this loop get their turn too.

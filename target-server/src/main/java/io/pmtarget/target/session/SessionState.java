@@ -85,6 +85,19 @@ final class SessionState {
         flushPending = true;
     }
 
+    /**
+     * True between channelRead and channelReadComplete: responses completed inline meanwhile are flushed
+     * once, by channelReadComplete, instead of one write system call each.
+     */
+    boolean readBatch;
+
+    /** Flushes now, or at the end of the current read batch (one system call for all its responses). */
+    void flushSoon() {
+        if (!readBatch) {
+            flush();
+        }
+    }
+
     void flush() {
         if (flushPending) {
             flushPending = false;

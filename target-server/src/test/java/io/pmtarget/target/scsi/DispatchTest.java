@@ -1,6 +1,7 @@
 package io.pmtarget.target.scsi;
 
 import static io.pmtarget.target.scsi.Harness.cdb;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -37,6 +38,59 @@ class DispatchTest {
                 inquiryThread[0] = Thread.currentThread();
             });
             assertSame(caller, inquiryThread[0], "INQUIRY completes inline");
+        }
+    }
+
+    @Test
+    void readAndWriteRunInlineWhenTheVolumeTakesThemWithoutWaitingFuaNever() throws Exception {
+        MemoryVolume v = new MemoryVolume(512, 1 << 20);
+        v.inlineCapable = true;
+        LunConfig c = new LunConfig(0, v, 512, "q", "1", "SNI", true, 1, 4);
+        BlockScsiTarget t = new BlockScsiTarget(Harness.TARGET, Harness.MAX_DATA_OUT, List.of(c));
+        try {
+            Thread caller = Thread.currentThread();
+            byte[] data = Harness.pattern(1024, 7);
+            ByteBuf out = Unpooled.wrappedBuffer(data.clone());
+            Thread[] writeThread = new Thread[1];
+            ScsiResponse[] written = new ScsiResponse[1];
+            t.execute(new ScsiRequest(0, Harness.write10(8, 2, 0), 1024, out, Harness.NEXUS_A), r -> {
+                written[0] = r;
+                writeThread[0] = Thread.currentThread();
+            });
+            assertSame(caller, writeThread[0], "a write the cache takes at once completes inline");
+            assertEquals(0, written[0].status());
+            assertEquals(0, out.refCnt(), "the data-out buffer is released once");
+            assertEquals(List.of(new MemoryVolume.WriteCall(8 * 512, 1024, false)), v.writes());
+
+            ScsiResponse[] read = new ScsiResponse[1];
+            Thread[] readThread = new Thread[1];
+            t.execute(new ScsiRequest(0, Harness.read10(8, 2, 0), 1024, null, Harness.NEXUS_A), r -> {
+                read[0] = r;
+                readThread[0] = Thread.currentThread();
+            });
+            assertSame(caller, readThread[0]);
+            byte[] got = new byte[1024];
+            read[0].dataIn().readBytes(got);
+            read[0].dataIn().release();
+            assertArrayEquals(data, got);
+            assertEquals(1, v.inlineReads);
+            assertEquals(1, v.inlineWrites);
+
+            // FUA must commit, which may wait for a commit in flight: never on the caller's thread.
+            CompletableFuture<Thread> fuaThread = new CompletableFuture<>();
+            t.execute(new ScsiRequest(0, Harness.write10(8, 1, 0x08), 512, Unpooled.buffer(512).writeZero(512),
+                    Harness.NEXUS_A), r -> fuaThread.complete(Thread.currentThread()));
+            assertTrue(fuaThread.get(10, TimeUnit.SECONDS).getName().startsWith("scsi-lun0-io-"));
+            assertEquals(new MemoryVolume.WriteCall(8 * 512, 512, true), v.writes().get(1));
+
+            // An out-of-range LBA is answered inline with its sense, before any volume call.
+            ScsiResponse[] bad = new ScsiResponse[1];
+            t.execute(new ScsiRequest(0, Harness.read10(4096, 1, 0), 512, null, Harness.NEXUS_A), r -> bad[0] = r);
+            assertNotNull(bad[0]);
+            assertEquals(0x02, bad[0].status(), "CHECK CONDITION");
+            assertEquals(0x21, bad[0].sense()[12] & 0xFF, "LOGICAL BLOCK ADDRESS OUT OF RANGE");
+        } finally {
+            t.close();
         }
     }
 

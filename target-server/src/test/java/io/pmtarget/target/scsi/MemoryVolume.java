@@ -100,6 +100,36 @@ final class MemoryVolume implements Volume {
         }
     }
 
+    /** When true, tryRead / tryWrite do the I/O (as a cache hit would); else they decline. */
+    volatile boolean inlineCapable;
+    int inlineReads;
+    int inlineWrites;
+
+    @Override
+    public boolean tryRead(long offsetBytes, ByteBuffer dst) throws IOException {
+        if (!inlineCapable) {
+            return false;
+        }
+        read(offsetBytes, dst);
+        synchronized (this) {
+            inlineReads++;
+        }
+        return true;
+    }
+
+    @Override
+    public boolean tryWrite(long offsetBytes, ByteBuffer src) throws IOException {
+        if (!inlineCapable) {
+            check(offsetBytes, src.remaining());
+            return false;
+        }
+        write(offsetBytes, src, false);
+        synchronized (this) {
+            inlineWrites++;
+        }
+        return true;
+    }
+
     @Override
     public void flush() throws IOException {
         if (flushFault != null) {
