@@ -276,7 +276,18 @@ final class CacheVolume implements Volume {
     }
 
     @Override
+    public boolean tryFlush() throws IOException {
+        checkOpen();
+        return inlineWrites && engine.tryCommit();
+    }
+
+    @Override
     public boolean tryWrite(long offsetBytes, ByteBuffer src) throws IOException {
+        return tryWrite(offsetBytes, src, false);
+    }
+
+    @Override
+    public boolean tryWrite(long offsetBytes, ByteBuffer src, boolean fua) throws IOException {
         long startNanos = System.nanoTime();
         checkRange(offsetBytes, src.remaining());
         checkWritable();
@@ -302,10 +313,20 @@ final class CacheVolume implements Volume {
         } finally {
             src.limit(end);
         }
+        if (fua && !engine.tryCommit()) {
+            // In the cache but not committed: the caller's write(fua) rewrites it and commits.
+            src.position(start);
+            counters.inlineFallbacks.increment();
+            return false;
+        }
         counters.writes.increment();
         counters.inlineWrites.increment();
-        engine.maybeAutocommit();
-        counters.writeLatency.record(startNanos);
+        if (fua) {
+            counters.fuaWriteLatency.record(startNanos);
+        } else {
+            engine.maybeAutocommit();
+            counters.writeLatency.record(startNanos);
+        }
         return true;
     }
 

@@ -127,6 +127,30 @@ final class CommitEngine implements WritebackSource {
         }
     }
 
+    /**
+     * A commit on this thread if none is running, for callers that must not wait (an event loop); false,
+     * having done nothing, when another commit runs. When true, every write that returned before this call
+     * is committed: the commit began after them.
+     */
+    boolean tryCommit() {
+        synchronized (commitMon) {
+            if (commitRunning) {
+                return false;
+            }
+            commitRunning = true;
+        }
+        v.counters.commitRequests.increment();
+        try {
+            runCommit();
+        } finally {
+            synchronized (commitMon) {
+                commitRunning = false;
+                commitMon.notifyAll();
+            }
+        }
+        return true;
+    }
+
     private void runCommit() {
         commitLock.lock();
         long startNanos = System.nanoTime();

@@ -59,6 +59,22 @@ public interface Volume extends AutoCloseable {
         return false;
     }
 
+    /**
+     * {@link #tryWrite(long, ByteBuffer)}, then with {@code fua} {@link #tryFlush()}; false when either
+     * declines (src's position unchanged; the caller calls {@code write(offsetBytes, src, fua)}).
+     */
+    default boolean tryWrite(long offsetBytes, ByteBuffer src, boolean fua) throws IOException {
+        return !fua && tryWrite(offsetBytes, src);
+    }
+
+    /**
+     * {@link #flush()} that never waits, for callers on a network event loop: false, having done nothing,
+     * when the commit would wait (another commit is running, or persistence needs system calls).
+     */
+    default boolean tryFlush() throws IOException {
+        return false;
+    }
+
     /** Commits every write that completed before this call (SCSI SYNCHRONIZE CACHE). Group-committed. */
     void flush() throws IOException;
 

@@ -58,9 +58,32 @@ class NonBlockingIoTest {
     }
 
     @Test
+    void tryWriteWithFuaAndTryFlushCommitOnTheCallersThread() throws Exception {
+        SimulatedPmemDevice pmem = new SimulatedPmemDevice(TestVolumes.cacheBytes(BS, 8));
+        Volume v = TestVolumes.open(pmem, new MemBackingDevice(lock, 64 * BS), BS, QUIET);
+        assertTrue(v.tryWrite(0, blocks(21), true));
+        assertEquals(1, v.status().counters().get("commits"));
+        assertTrue(v.tryWrite(BS, blocks(22), false));
+        assertEquals(1, v.status().counters().get("commits"));
+        assertTrue(v.tryFlush());
+        assertEquals(2, v.status().counters().get("commits"));
+        assertEquals(2, v.status().counters().get("inline_writes"));
+        // Both are committed: they survive a crash (which keeps a random subset of what was not durable).
+        SimulatedPmemDevice crashed = pmem.crash(new java.util.Random(1));
+        Volume r = TestVolumes.open(crashed, new MemBackingDevice(lock, 64 * BS), BS, QUIET);
+        assertEquals(21, readTag(r, 0));
+        assertEquals(22, readTag(r, BS));
+        r.close();
+    }
+
+    @Test
     void tryWriteDeclinesOnAFullCacheLeavingSourceUntouched() throws Exception {
         Volume v = open(4, new MemBackingDevice(lock, 64 * BS), QUIET);
         v.write(0, blocks(1, 2, 3), false);
+        // An uncommitted block is overwritten in place, so it needs no free entry.
+        assertTrue(v.tryWrite(0, blocks(9)));
+        assertEquals(9, readTag(v, 0));
+        assertEquals(1, v.status().blocksFree());
         ByteBuffer src = blocks(7, 8); // block 10 fits, block 11 finds no free entry
         int position = src.position();
         assertFalse(v.tryWrite(10 * BS, src));
@@ -68,10 +91,7 @@ class NonBlockingIoTest {
         assertEquals(src.capacity(), src.limit());
         assertEquals(0, readTag(v, 11 * BS), "nothing of the second block was written");
         assertEquals(1, v.status().counters().get("inline_fallbacks"));
-        assertEquals(0, v.status().counters().get("inline_writes"));
-        // An uncommitted block is overwritten in place, so it needs no free entry: that still fits.
-        assertTrue(v.tryWrite(0, blocks(9)));
-        assertEquals(9, readTag(v, 0));
+        assertEquals(1, v.status().counters().get("inline_writes"));
         v.close();
     }
 
@@ -123,6 +143,7 @@ class NonBlockingIoTest {
         try (Volume v = Volumes.open(spec)) {
             assumeTrue(!PmemDevices.onRamFileSystem(dir), "the temp dir must be on a disk file system");
             assertFalse(v.tryWrite(0, blocks(1)), "msync persistence is a system call");
+            assertFalse(v.tryFlush(), "so is an msync commit");
             v.write(0, blocks(1), false);
             assertTrue(v.tryRead(0, ByteBuffer.allocate(BS)), "a cached block is a memory copy");
             assertFalse(v.tryRead(BS, ByteBuffer.allocate(BS)), "a disk read may block");

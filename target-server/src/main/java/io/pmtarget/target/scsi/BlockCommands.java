@@ -211,9 +211,9 @@ final class BlockCommands {
     }
 
     /**
-     * WRITE without FUA (and with WCE = 1) on the caller's thread when the cache takes it without waiting;
-     * null declines, and {@link #write} then runs on the LU executor. GOOD here means what it means there:
-     * the data is in the cache device, not yet committed.
+     * WRITE on the caller's thread when the cache takes it without waiting (with FUA or WCE = 0: and commits
+     * it without waiting for another commit); null declines, and {@link #write} then runs on the LU
+     * executor. GOOD here means exactly what it means there.
      */
     static ScsiResponse tryWrite(BlockScsiTarget target, LogicalUnit lu, ScsiRequest request) {
         byte[] cdb = request.cdb();
@@ -222,9 +222,6 @@ final class BlockCommands {
         checkTransfer(target, lu, cdb, lba, blocks);
         lu.checkWritable();
         boolean fuaBit = groupLength(cdb[0]) != 6 && (cdb[1] & 0x08) != 0;
-        if (lu.fua(fuaBit)) {
-            return null; // a commit may wait for another one in flight
-        }
         ScsiResponse good = written(blocks * lu.blockBytes);
         blocks = blocksCarried(lu, request, blocks);
         if (blocks == 0) {
@@ -235,7 +232,7 @@ final class BlockCommands {
             return null;
         }
         try {
-            return lu.tryWrite(lba, dataOut(request, 0, blocks * lu.blockBytes)) ? good : null;
+            return lu.tryWrite(lba, dataOut(request, 0, blocks * lu.blockBytes), lu.fua(fuaBit)) ? good : null;
         } finally {
             lu.rangeLock.unlockShared(lockMask);
         }
@@ -370,6 +367,16 @@ final class BlockCommands {
         }
         lu.flush();
         return BlockScsiTarget.GOOD;
+    }
+
+    /** SYNCHRONIZE CACHE on the caller's thread when the commit needs no wait; null declines. */
+    static ScsiResponse trySynchronizeCache(BlockScsiTarget target, LogicalUnit lu, ScsiRequest request) {
+        byte[] cdb = request.cdb();
+        lu.checkRange(lba(cdb), blocks(cdb));
+        if ((cdb[1] & 0x02) != 0) {
+            return null; // IMMED: the executor path answers first and commits after
+        }
+        return lu.tryFlush() ? BlockScsiTarget.GOOD : null;
     }
 
     private static void flushQuietly(LogicalUnit lu) {

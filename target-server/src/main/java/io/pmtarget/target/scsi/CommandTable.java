@@ -142,13 +142,15 @@ final class CommandTable {
                 0x1B, 0x01, 0, 0x0F, 0xF7, 0);
         add(0x1E, -1, "PREVENT ALLOW MEDIUM REMOVAL", false, false, Access.NONE, InquiryCommands::preventAllow,
                 0x1E, 0, 0, 0, 0x03, 0);
-        // The hot path: READ and WRITE run on the event loop when the cache needs no wait.
+        // The hot path: READ, WRITE and SYNCHRONIZE CACHE run on the event loop when the cache needs no wait.
         for (int opcode : new int[] {0x08, 0x28, 0xA8, 0x88}) {
             inline(opcode, BlockCommands::tryRead);
         }
         for (int opcode : new int[] {0x0A, 0x2A, 0xAA, 0x8A}) {
             inline(opcode, BlockCommands::tryWrite);
         }
+        inline(0x35, BlockCommands::trySynchronizeCache);
+        inline(0x91, BlockCommands::trySynchronizeCache);
     }
 
     private CommandTable() {

@@ -126,11 +126,20 @@ final class LogicalUnit implements AutoCloseable {
         }
     }
 
-    /** {@link Volume#tryWrite} (never FUA): false when the write would block. */
-    boolean tryWrite(long lba, ByteBuffer src) {
+    /** {@link Volume#tryWrite}: false when the write (with {@code fua}, its commit) would block. */
+    boolean tryWrite(long lba, ByteBuffer src, boolean fua) {
         assert src.remaining() % blockBytes == 0 : src.remaining();
         try {
-            return volume.tryWrite(lba * blockBytes, src);
+            return volume.tryWrite(lba * blockBytes, src, fua);
+        } catch (IOException e) {
+            throw mapped(e, true);
+        }
+    }
+
+    /** {@link Volume#tryFlush}: false when the commit would wait. */
+    boolean tryFlush() {
+        try {
+            return volume.tryFlush();
         } catch (IOException e) {
             throw mapped(e, true);
         }

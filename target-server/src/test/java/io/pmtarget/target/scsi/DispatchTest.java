@@ -76,12 +76,26 @@ class DispatchTest {
             assertEquals(1, v.inlineReads);
             assertEquals(1, v.inlineWrites);
 
-            // FUA must commit, which may wait for a commit in flight: never on the caller's thread.
+            // FUA commits inline when no other commit runs...
+            Thread[] inlineFuaThread = new Thread[1];
+            t.execute(new ScsiRequest(0, Harness.write10(9, 1, 0x08), 512, Unpooled.buffer(512).writeZero(512),
+                    Harness.NEXUS_A), r -> inlineFuaThread[0] = Thread.currentThread());
+            assertSame(caller, inlineFuaThread[0]);
+            assertEquals(new MemoryVolume.WriteCall(9 * 512, 512, true), v.writes().get(1));
+            // ...and SYNCHRONIZE CACHE too.
+            ScsiResponse[] synced = new ScsiResponse[1];
+            t.execute(new ScsiRequest(0, cdb(0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0), 0, null, Harness.NEXUS_A),
+                    r -> synced[0] = r);
+            assertNotNull(synced[0], "answered inline");
+            assertEquals(0, synced[0].status());
+            assertEquals(1, v.flushes());
+            // When the commit would wait for another one in flight, FUA goes to the executor.
+            v.inlineFua = false;
             CompletableFuture<Thread> fuaThread = new CompletableFuture<>();
             t.execute(new ScsiRequest(0, Harness.write10(8, 1, 0x08), 512, Unpooled.buffer(512).writeZero(512),
                     Harness.NEXUS_A), r -> fuaThread.complete(Thread.currentThread()));
             assertTrue(fuaThread.get(10, TimeUnit.SECONDS).getName().startsWith("scsi-lun0-io-"));
-            assertEquals(new MemoryVolume.WriteCall(8 * 512, 512, true), v.writes().get(1));
+            assertEquals(new MemoryVolume.WriteCall(8 * 512, 512, true), v.writes().get(2));
 
             // An out-of-range LBA is answered inline with its sense, before any volume call.
             ScsiResponse[] bad = new ScsiResponse[1];

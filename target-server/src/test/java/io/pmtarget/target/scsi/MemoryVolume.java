@@ -102,6 +102,8 @@ final class MemoryVolume implements Volume {
 
     /** When true, tryRead / tryWrite do the I/O (as a cache hit would); else they decline. */
     volatile boolean inlineCapable;
+    /** When false, a FUA tryWrite declines (as when another commit is running). */
+    volatile boolean inlineFua = true;
     int inlineReads;
     int inlineWrites;
 
@@ -118,12 +120,21 @@ final class MemoryVolume implements Volume {
     }
 
     @Override
-    public boolean tryWrite(long offsetBytes, ByteBuffer src) throws IOException {
+    public boolean tryFlush() throws IOException {
         if (!inlineCapable) {
+            return false;
+        }
+        flush();
+        return true;
+    }
+
+    @Override
+    public boolean tryWrite(long offsetBytes, ByteBuffer src, boolean fua) throws IOException {
+        if (!inlineCapable || fua && !inlineFua) {
             check(offsetBytes, src.remaining());
             return false;
         }
-        write(offsetBytes, src, false);
+        write(offsetBytes, src, fua);
         synchronized (this) {
             inlineWrites++;
         }
