@@ -129,6 +129,7 @@ class DmWritecacheInteropIT {
     assertTrue(boot.pass(), boot.verdict() + " (console: " + boot.console() + ")");
 
     byte[] expected = m.committed();
+    assertTrue(!differingBlocks(expected, m.latest(), BS).isEmpty(), "phase 3 changed blocks after the last commit");
     byte[] seen = Files.readAllBytes(o1);
     List<Integer> diff = differingBlocks(expected, seen, BS);
     assertTrue(diff.isEmpty(), "kernel's view of our cache file: " + DmwcImages.describe(diff, seen, BS,
@@ -141,6 +142,10 @@ class DmWritecacheInteropIT {
       assertEquals(CACHE_N_BLOCKS - m.committedBlocks().size(), s.freeBlocks(),
           "kernel's free blocks = n_blocks - committed sectors: " + line);
     }
+    // Two full reads (the copy to o1, the sha256): every committed block was a cache hit each time.
+    DmwcImages.WcStatus read = DmwcImages.WcStatus.parse(boot.values("wc1 status").get(1));
+    assertEquals(2L * VOLUME_BLOCKS, read.readBlocks(), "kernel's read counter");
+    assertEquals(2L * m.committedBlocks().size(), read.readHitBlocks(), "kernel's read hits = our committed blocks");
 
     List<Integer> diff2 = differingBlocks(expected, Files.readAllBytes(o2), BS);
     assertEquals(List.of(victim), diff2, "the corrupted copy differs in exactly the corrupted block");
@@ -169,6 +174,8 @@ class DmWritecacheInteropIT {
     Path cache = DmwcImages.zeroFile(tmp.resolve("c1.cache"), CACHE_BYTES);
     KernelOps ops = KernelOps.generate(new Random(11), VOLUME_BLOCKS, inBlocks);
     byte[] expected = ops.apply(original, input, BS, 2);
+    assertTrue(!differingBlocks(expected, ops.apply(original, input, BS, 3), BS).isEmpty(),
+        "phase 3 writes data that must not show");
 
     DmwcGuest.Boot boot = guest.boot("kernel-to-ours", "write",
         DmwcGuest.disks("b1", backing, "c1", cache, "in", input1),

@@ -164,15 +164,20 @@ final class DmwcImages {
     }
   }
 
-  /** Parses "0 131072 writecache ERR N_BLOCKS FREE WRITEBACK ..." (dmsetup status of writecache). */
-  record WcStatus(long errorCode, long nBlocks, long freeBlocks, long writebackBlocks) {
+  /**
+   * Parses {@code dmsetup status} of a writecache target (Linux 6.1, Documentation/admin-guide/
+   * device-mapper/writecache.rst): "0 SECTORS writecache ERROR N_BLOCKS FREE WRITEBACK READS
+   * READ_HITS ..." (the counters are in blocks).
+   */
+  record WcStatus(long errorCode, long nBlocks, long freeBlocks, long writebackBlocks, long readBlocks,
+                  long readHitBlocks) {
     static WcStatus parse(String line) {
       String[] f = line.trim().split("\\s+");
-      if (f.length < 7 || !f[2].equals("writecache")) {
-        throw new AssertionError("not a writecache status line: '" + line + "'");
+      if (f.length < 9 || !f[2].equals("writecache")) {
+        throw new AssertionError("not a writecache status line with counters: '" + line + "'");
       }
       return new WcStatus(Long.parseLong(f[3]), Long.parseLong(f[4]), Long.parseLong(f[5]),
-          Long.parseLong(f[6]));
+          Long.parseLong(f[6]), Long.parseLong(f[7]), Long.parseLong(f[8]));
     }
   }
 }
