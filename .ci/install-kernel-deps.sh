@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs the host tools the kernel-initiator integration test (it/kernel, KernelInitiatorIT)
-# needs. Idempotent: runs `apt-get update` only when a package is missing, installs nothing
-# when all are present. The guest kernel itself is NOT installed: it/kernel/build-guest.sh
-# fetches linux-image-cloud-amd64 with `apt-get download` and unpacks it under build/cache.
+# Installs the host tools the qemu-guest integration tests (it/kernel: KernelInitiatorIT,
+# DmWritecacheInteropIT) need. Idempotent: runs `apt-get update` only when a package is
+# missing, installs nothing when all are present. The guest kernel itself is NOT installed:
+# it/kernel/build-guest.sh fetches linux-image-cloud-amd64 with `apt-get download` and unpacks it
+# under build/cache.
 set -euo pipefail
 
 # Package -> why:
@@ -12,12 +13,13 @@ set -euo pipefail
 #   open-iscsi       iscsid + iscsiadm, copied into the initramfs with their libraries
 #   e2fsprogs        mke2fs / e2fsck copied into the initramfs
 #   fdisk            sfdisk copied into the initramfs
+#   dmsetup          copied into the dm-writecache interop guest (DmWritecacheInteropIT)
 #   cpio gzip        initramfs packing
 #   tgt              stock Linux target (tgtd) used as the reference target
 #   util-linux       unshare / nsenter for the loopback-only network namespace
 #   iproute2         `ip link set lo up` inside the namespace
 #   kmod             not needed on the host, but depmod-style tools are handy for debugging
-PACKAGES=(qemu-system-x86 busybox-static socat open-iscsi e2fsprogs fdisk cpio gzip tgt
+PACKAGES=(qemu-system-x86 busybox-static socat open-iscsi e2fsprogs fdisk dmsetup cpio gzip tgt
           util-linux iproute2 kmod)
 
 missing=()

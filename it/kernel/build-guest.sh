@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
-# Builds the qemu guest for the kernel-initiator test: a Debian cloud kernel and an initramfs
-# holding busybox, open-iscsi (iscsid + iscsiadm), e2fsprogs, sfdisk, the iSCSI/SCSI/NIC kernel
-# modules and it/kernel/guest-init.sh as /init.
+# Builds a qemu guest: a Debian cloud kernel and a busybox initramfs. Two flavours:
+#   --guest initiator (default)  kernel-initiator test: open-iscsi (iscsid + iscsiadm), e2fsprogs,
+#                                sfdisk, the iSCSI/SCSI/NIC modules, it/kernel/guest-init.sh as /init
+#   --guest dmwc                 dm-writecache interop test: dmsetup, virtio_blk + dm-writecache
+#                                modules, it/kernel/guest-dmwc-init.sh as /init
 #
 # Everything lands in <repo>/build/cache/, keyed by the package versions and by the hash of the
 # guest scripts, so a re-run with nothing changed only prints the paths (well under a second).
+#
+# Each flavour has its own cache directory (guest-* / dmwc-guest-*): building one never evicts
+# the other.
 #
 # Output (stdout, last two lines; everything else goes to stderr):
 #   KERNEL=/abs/path/vmlinuz
 #   INITRD=/abs/path/initrd.gz
 #
 # Host prerequisites: .ci/install-kernel-deps.sh (busybox-static, open-iscsi, e2fsprogs, fdisk,
-# cpio, kmod). The kernel package is fetched with `apt-get download` and never installed.
+# dmsetup, cpio, kmod). The kernel package is fetched with `apt-get download` and never installed.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,6 +25,26 @@ CACHE="${PMTARGET_KERNEL_CACHE:-$ROOT/build/cache}"
 mkdir -p "$CACHE/debs"
 
 log() { echo "build-guest: $*" >&2; }
+
+GUEST=initiator
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --guest) GUEST="${2:-}"; shift ;;
+    *) log "unknown argument $1 (usage: build-guest.sh [--guest initiator|dmwc])"; exit 64 ;;
+  esac
+  shift
+done
+case "$GUEST" in
+  initiator)
+    INIT_SCRIPT="$HERE/guest-init.sh"; PREFIX=guest
+    HOST_PKGS="busybox-static open-iscsi e2fsprogs fdisk"
+    WANTED="virtio_pci virtio_net crc32c_intel iscsi_tcp sd_mod" ;;
+  dmwc)
+    INIT_SCRIPT="$HERE/guest-dmwc-init.sh"; PREFIX=dmwc-guest
+    HOST_PKGS="busybox-static dmsetup"
+    WANTED="virtio_pci virtio_blk dm_writecache" ;;
+  *) log "--guest must be initiator or dmwc, not '$GUEST'"; exit 64 ;;
+esac
 pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || true; }
 
 # The meta package linux-image-cloud-amd64 depends on the real, versioned image package
@@ -38,15 +63,16 @@ fi
 KPKGVER="$(apt-cache policy "$KPKG" | awk '/Candidate:/ {print $2; exit}')"
 KVER="${KPKG#linux-image-}"   # e.g. 6.1.0-56-cloud-amd64 = the modules directory name
 
-for p in busybox-static open-iscsi e2fsprogs fdisk; do
+for p in $HOST_PKGS; do
   [ -n "$(pkgver "$p")" ] || { log "host package $p missing: run .ci/install-kernel-deps.sh"; exit 1; }
 done
 
-KEY_TEXT="$KPKG=$KPKGVER busybox-static=$(pkgver busybox-static) open-iscsi=$(pkgver open-iscsi)"
-KEY_TEXT+=" e2fsprogs=$(pkgver e2fsprogs) fdisk=$(pkgver fdisk)"
-KEY_TEXT+=" scripts=$(cat "$HERE/guest-init.sh" "$HERE/build-guest.sh" | sha256sum | cut -c1-16)"
+# The key names the flavour, every host package copied into it and the scripts it is built from.
+KEY_TEXT="guest=$GUEST $KPKG=$KPKGVER"
+for p in $HOST_PKGS; do KEY_TEXT+=" $p=$(pkgver "$p")"; done
+KEY_TEXT+=" scripts=$(cat "$INIT_SCRIPT" "$HERE/build-guest.sh" | sha256sum | cut -c1-16)"
 KEY="$(echo "$KEY_TEXT" | sha256sum | cut -c1-16)"
-OUT="$CACHE/guest-$KVER-$KEY"
+OUT="$CACHE/$PREFIX-$KVER-$KEY"
 
 if [ -s "$OUT/initrd.gz" ] && [ -s "$OUT/vmlinuz" ]; then
   log "cached: $OUT ($KEY_TEXT)"
@@ -95,13 +121,19 @@ copy_with_libs() {
     [ -e "$R$lib" ] || cp -L "$lib" "$R$lib"
   done
 }
+# ld.so path recorded in the binaries
+mkdir -p "$R/lib64" && cp -L /lib64/ld-linux-x86-64.so.2 "$R/lib64/"
+echo "root:x:0:0:root:/:/bin/sh" > "$R/etc/passwd"
+echo "root:x:0:" > "$R/etc/group"
+
+if [ "$GUEST" = dmwc ]; then
+  copy_with_libs "$(command -v dmsetup || echo /sbin/dmsetup)" /usr/sbin/dmsetup
+else
 copy_with_libs "$(command -v iscsid || echo /sbin/iscsid)" /usr/sbin/iscsid
 copy_with_libs "$(command -v iscsiadm || echo /sbin/iscsiadm)" /usr/sbin/iscsiadm
 copy_with_libs /sbin/mke2fs /usr/sbin/mke2fs
 copy_with_libs /sbin/e2fsck /usr/sbin/e2fsck
 copy_with_libs /sbin/sfdisk /usr/sbin/sfdisk
-# ld.so path recorded in the binaries
-mkdir -p "$R/lib64" && cp -L /lib64/ld-linux-x86-64.so.2 "$R/lib64/"
 cp /etc/mke2fs.conf "$R/etc/mke2fs.conf"
 
 cat > "$R/etc/iscsi/iscsid.conf" <<'CONF'
@@ -117,11 +149,9 @@ node.session.initial_login_retry_max = 2
 node.session.scan = auto
 CONF
 echo "InitiatorName=iqn.2026-01.io.pmtarget:kernel-guest" > "$R/etc/iscsi/initiatorname.iscsi"
-echo "root:x:0:0:root:/:/bin/sh" > "$R/etc/passwd"
-echo "root:x:0:" > "$R/etc/group"
+fi
 
 # --- kernel modules, in load order (dependencies first), from modules.dep ----------------------
-WANTED="virtio_pci virtio_net crc32c_intel iscsi_tcp sd_mod"
 declare -A SEEN=()
 ORDER=()
 modpath() {   # module name -> relative path in modules.dep ('-' and '_' are the same in names)
@@ -158,7 +188,7 @@ for rel in "${ORDER[@]}"; do
 done
 log "modules: $(tr '\n' ' ' < "$R/lib/modules/load-order")"
 
-cp "$HERE/guest-init.sh" "$R/init"
+cp "$INIT_SCRIPT" "$R/init"
 chmod 755 "$R/init"
 
 mkdir -p "$OUT.tmp"
@@ -166,8 +196,8 @@ cp "$KDIR/boot/vmlinuz-$KVER" "$OUT.tmp/vmlinuz"
 (cd "$R" && find . -print0 | cpio --null -o -H newc --quiet | gzip -1) > "$OUT.tmp/initrd.gz"
 echo "$KEY_TEXT" > "$OUT.tmp/KEY"
 rm -rf "$OUT" && mv "$OUT.tmp" "$OUT"
-# Older guests (other package versions or script hashes) are never used again.
-for old in "$CACHE"/guest-*; do [ "$old" = "$OUT" ] || rm -rf "$old"; done
+# Older guests of this flavour (other package versions or script hashes) are never used again.
+for old in "$CACHE/$PREFIX"-*; do [ "$old" = "$OUT" ] || rm -rf "$old"; done
 log "built $OUT ($(du -h "$OUT/initrd.gz" | cut -f1) initrd; $KEY_TEXT)"
 echo "KERNEL=$OUT/vmlinuz"
 echo "INITRD=$OUT/initrd.gz"
