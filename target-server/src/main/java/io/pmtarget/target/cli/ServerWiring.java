@@ -1,5 +1,6 @@
 package io.pmtarget.target.cli;
 
+import io.netty.buffer.PooledByteBufAllocator;
 import io.pmtarget.engine.volume.Volume;
 import io.pmtarget.engine.volume.Volumes;
 import io.pmtarget.target.Server;
@@ -60,8 +61,9 @@ public final class ServerWiring {
         IscsiPortals portals = new IscsiPortals(IscsiConnectionInitializer.SESSIONS_MAX_DEFAULT,
                 SessionLimits.defaults());
         java.nio.file.Path dataDir = config.server().dataDir();
+        boolean inlineIo = config.server().inlineIo();
         return new Server<BlockScsiTarget>(config, Volumes::open,
-                (target, volumes) -> scsiTarget(dataDir, target, volumes), portals::initializer);
+                (target, volumes) -> scsiTarget(dataDir, inlineIo, target, volumes), portals::initializer);
     }
 
     /**
@@ -74,7 +76,8 @@ public final class ServerWiring {
         return dataDir.resolve("pr-" + safe + "-lun" + lun + ".state");
     }
 
-    static BlockScsiTarget scsiTarget(java.nio.file.Path dataDir, TargetConfig target, Map<String, Volume> volumes) {
+    static BlockScsiTarget scsiTarget(java.nio.file.Path dataDir, boolean inlineIo, TargetConfig target,
+                                      Map<String, Volume> volumes) {
         List<io.pmtarget.target.scsi.LunConfig> luns = new ArrayList<>();
         for (LunConfig lun : target.luns().values()) {
             Volume volume = volumes.get(lun.volume());
@@ -87,7 +90,8 @@ public final class ServerWiring {
                     LUN_QUEUE_DEPTH)
                     .withPrStateFile(prStateFile(dataDir, target.iqn(), lun.lun())));
         }
-        return new BlockScsiTarget(target.iqn(), MAX_DATA_OUT_BYTES, luns);
+        return new BlockScsiTarget(target.iqn(), MAX_DATA_OUT_BYTES, luns, PooledByteBufAllocator.DEFAULT,
+                inlineIo);
     }
 
     /** INQUIRY revision: at most 4 ASCII characters of the version, digits and dots only. */

@@ -39,6 +39,7 @@ public final class ConfigLoader {
     static final String ADMIN_SOCKET = "admin-socket";
     static final String WORKER_THREADS = "worker-threads";
     static final String SHUTDOWN_TIMEOUT_MS = "shutdown-timeout-ms";
+    static final String INLINE_IO = "inline-io";
     static final String DATA_DIR_DEFAULT = "./data";
     static final String ADMIN_SOCKET_DEFAULT = "admin.sock";
     /** Linux sockaddr_un.sun_path holds 108 bytes including the terminating NUL. */
@@ -130,7 +131,7 @@ public final class ConfigLoader {
     private static ServerSettings server(Node node, Node root, Path dataDirOverride, Path workingDir) {
         Node block = node != null ? node : root;
         if (node != null) {
-            node.allowOnly(Set.of(DATA_DIR, ADMIN_SOCKET, WORKER_THREADS, SHUTDOWN_TIMEOUT_MS));
+            node.allowOnly(Set.of(DATA_DIR, ADMIN_SOCKET, WORKER_THREADS, SHUTDOWN_TIMEOUT_MS, INLINE_IO));
         }
         String dataDirText = node == null ? DATA_DIR_DEFAULT : node.string(DATA_DIR, DATA_DIR_DEFAULT);
         Path dataDir = workingDir.toAbsolutePath();
@@ -154,7 +155,8 @@ public final class ConfigLoader {
         long workers = node == null ? 0 : node.integer(WORKER_THREADS, 0, 0, WORKER_THREADS_MAX);
         long shutdownMs = node == null ? SHUTDOWN_TIMEOUT_MS_DEFAULT
                 : node.integer(SHUTDOWN_TIMEOUT_MS, SHUTDOWN_TIMEOUT_MS_DEFAULT, 0, SHUTDOWN_TIMEOUT_MS_MAX);
-        return new ServerSettings(dataDir, socket, (int) workers, shutdownMs);
+        boolean inlineIo = node == null || node.bool(INLINE_IO, true);
+        return new ServerSettings(dataDir, socket, (int) workers, shutdownMs, inlineIo);
     }
 
     private static void warnUnused(Problems problems, Node volumesNode, Map<String, VolumeConfig> volumes,

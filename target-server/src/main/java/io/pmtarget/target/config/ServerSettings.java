@@ -10,8 +10,11 @@ import java.util.Objects;
  * @param adminSocket       absolute path of the admin UNIX domain socket (mode 0600)
  * @param workerThreads     Netty worker event-loop threads; 0 = Netty's default (2 x cores)
  * @param shutdownTimeoutMs how long a graceful stop waits for connections and event loops
+ * @param inlineIo          READ, WRITE and SYNCHRONIZE CACHE that need no wait run on the network event
+ *                          loop; false: always on the LUN's I/O threads (two thread hand-offs each)
  */
-public record ServerSettings(Path dataDir, Path adminSocket, int workerThreads, long shutdownTimeoutMs) {
+public record ServerSettings(Path dataDir, Path adminSocket, int workerThreads, long shutdownTimeoutMs,
+                             boolean inlineIo) {
 
     public ServerSettings {
         Objects.requireNonNull(dataDir, "dataDir");

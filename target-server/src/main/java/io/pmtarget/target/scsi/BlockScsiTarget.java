@@ -38,6 +38,7 @@ public final class BlockScsiTarget implements ScsiTarget, AutoCloseable {
     final String targetName;
     final int maxDataOutBytes;
     final ByteBufAllocator alloc;
+    private final boolean inlineIo;
     private final Map<Long, LogicalUnit> luns;
 
     /**
@@ -48,10 +49,17 @@ public final class BlockScsiTarget implements ScsiTarget, AutoCloseable {
      * @param luns            the logical units; LUN numbers unique
      */
     public BlockScsiTarget(String targetName, int maxDataOutBytes, List<LunConfig> luns) {
-        this(targetName, maxDataOutBytes, luns, PooledByteBufAllocator.DEFAULT);
+        this(targetName, maxDataOutBytes, luns, PooledByteBufAllocator.DEFAULT, true);
     }
 
     public BlockScsiTarget(String targetName, int maxDataOutBytes, List<LunConfig> luns, ByteBufAllocator alloc) {
+        this(targetName, maxDataOutBytes, luns, alloc, true);
+    }
+
+    /** @param inlineIo try READ, WRITE and SYNCHRONIZE CACHE on the caller's thread first (see class doc) */
+    public BlockScsiTarget(String targetName, int maxDataOutBytes, List<LunConfig> luns, ByteBufAllocator alloc,
+                           boolean inlineIo) {
+        this.inlineIo = inlineIo;
         this.targetName = Objects.requireNonNull(targetName, "targetName");
         this.alloc = Objects.requireNonNull(alloc, "alloc");
         if (maxDataOutBytes < MAX_DATA_OUT_BYTES_MIN) {
@@ -105,7 +113,7 @@ public final class BlockScsiTarget implements ScsiTarget, AutoCloseable {
                 return;
             }
             if (spec.io()) {
-                ScsiResponse inline = spec.inline() == null ? null : run(spec.inline(), spec, lu, request);
+                ScsiResponse inline = spec.inline() == null || !inlineIo ? null : run(spec.inline(), spec, lu, request);
                 if (inline != null) {
                     done.accept(inline);
                     return;

@@ -123,7 +123,12 @@ class PmtargetCommandTest {
         }
         assertTrue(Files.exists(socket), () -> "server did not start: " + (serve.isDone() ? serve.join() : "running"));
         try {
+            // The socket file appears at bind(), a moment before listen(): until then a connect is refused.
             Run status = run("status", "--socket", socket.toString());
+            while (status.code() != 0 && status.err().contains("Connection refused") && System.nanoTime() < deadlineNs) {
+                Thread.sleep(20);
+                status = run("status", "--socket", socket.toString());
+            }
             assertEquals(0, status.code(), status.err());
             assertTrue(status.out().startsWith("volume v0\n  error                            -\n"), status.out());
             assertTrue(status.out().contains("  blocks_total                     1000\n"), status.out());

@@ -251,6 +251,19 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void inlineIoDefaultsToTrueAndMustBeABoolean() throws Exception {
+        assertTrue(fx.load(minimal("", "")).server().inlineIo());
+        String off = minimal("", "").replace("server { data-dir = \"data\" }",
+                "server {\n  data-dir = \"data\"\n  inline-io = false\n}");
+        assertFalse(fx.load(off).server().inlineIo());
+        String bad = minimal("", "").replace("server { data-dir = \"data\" }",
+                "server {\n  data-dir = \"data\"\n  inline-io = sometimes\n}");
+        List<String> problems = fx.problems(bad);
+        assertEquals(1, problems.size(), problems::toString);
+        assertTrue(problems.get(0).contains("server.inline-io"), problems::toString);
+    }
+
+    @Test
     void duplicateLunBlock() throws Exception {
         String text = minimal("", "    luns {\n      0 { block-size = 4096 }\n    }");
         fx.assertOnly(fx.problems(text), lineOf(text, "0 { block-size"),
