@@ -17,7 +17,8 @@ def parse_args(argv):
     p.add_argument("--quick", action="store_true", help="256 MiB region, 4 s runs, 1 round (smoke test)")
     p.add_argument("--scenario", choices=("tmpfs", "disk"), default="tmpfs")
     p.add_argument("--targets", default="tgtd,jscsi,pmtarget",
-                   help="comma list of tgtd, jscsi, pmtarget (default all three)")
+                   help="comma list of tgtd, jscsi, pmtarget (default all three), pmtarget-handoff "
+                        "(ours with server.inline-io = false, to measure the event-loop fast path)")
     p.add_argument("--rounds", type=int, help="rounds per workload (default 3, quick 1)")
     p.add_argument("--runtime", type=int, help="seconds per fio run (default 15, quick 4)")
     p.add_argument("--size-mib", type=int, help="region / LUN size in MiB (default 1024, quick 256)")
@@ -62,8 +63,10 @@ def make_targets(args, ctx):
             result.append(targets.Jscsi(ctx, port))
         elif n == "pmtarget":
             result.append(targets.Ours(ctx, port))
+        elif n == "pmtarget-handoff":
+            result.append(targets.OursHandoff(ctx, port))
         else:
-            sys.exit(f"unknown target {n!r} (tgtd, jscsi, pmtarget)")
+            sys.exit(f"unknown target {n!r} (tgtd, jscsi, pmtarget, pmtarget-handoff)")
     return result
 
 
