@@ -46,6 +46,23 @@ if [ "${PMTARGET_NO_BUILD:-0}" != 1 ] && needs_build; then
 fi
 jar="$(find_jar)" || { echo "pmtarget.sh: no target-server jar under $jar_dir (did the build fail?)" >&2; exit 1; }
 
+# Run from a snapshot of the jars, never from target/: a rebuild replaces those files, and a JVM that
+# later loads a class from a replaced jar fails (seen: a server that logged SIGTERM but could not run
+# its stop path). Snapshots are keyed by content, so an unchanged build reuses its snapshot.
+run_root="$root/build/run"
+key="$(cat "$jar" "$jar_dir"/lib/*.jar | sha1sum | cut -c1-16)"
+run_dir="$run_root/$key"
+if [ ! -d "$run_dir" ]; then
+  mkdir -p "$run_root"
+  tmp_dir="$(mktemp -d "$run_root/.tmp.XXXXXX")"
+  cp "$jar" "$tmp_dir/" && cp -r "$jar_dir/lib" "$tmp_dir/lib"
+  mv -T "$tmp_dir" "$run_dir" 2>/dev/null || rm -rf "$tmp_dir" # another launcher made it first
+  # Old snapshots: a week without use is long enough for any server started from one to be gone.
+  find "$run_root" -mindepth 1 -maxdepth 1 -type d -mtime +7 -exec rm -rf {} + 2>/dev/null || true
+fi
+touch "$run_dir"
+jar="$run_dir/$(basename "$jar")"
+
 # The JVM flags live in one place: the parent pom's chronicle.jvm.flags property.
 chronicle_flags="$(sed -n 's:.*<chronicle.jvm.flags>\(.*\)</chronicle.jvm.flags>.*:\1:p' "$root/pom.xml")"
 if [ -z "$chronicle_flags" ]; then

@@ -31,6 +31,9 @@ public final class Writeback implements AutoCloseable {
     private final int batchMax;
     private final int[] entries;
     private final long[] sectors;
+    /** Merge-sort scratch, as large as a batch (no allocation per batch). */
+    private final long[] scratchSectors;
+    private final int[] scratchEntries;
     private final ByteBuffer runBuffer;
     private final Thread thread;
     private final ReentrantLock lock = new ReentrantLock();
@@ -44,6 +47,8 @@ public final class Writeback implements AutoCloseable {
         this.batchMax = writebackJobs == 0 ? BATCH_BLOCKS_UNLIMITED : Math.min(writebackJobs, BATCH_BLOCKS_UNLIMITED);
         this.entries = new int[batchMax];
         this.sectors = new long[batchMax];
+        this.scratchSectors = new long[batchMax];
+        this.scratchEntries = new int[batchMax];
         this.runBuffer = ByteBuffer.allocateDirect(RUN_BLOCKS_MAX * source.blockSizeBytes());
         this.thread = new Thread(this::loop, "writeback-" + name);
         this.thread.setDaemon(true);
@@ -137,20 +142,60 @@ public final class Writeback implements AutoCloseable {
         }
     }
 
-    /** Insertion sort (batches are small and mostly sorted already). */
-    private void sortBySector(int count) {
-        for (int i = 1; i < count; i++) {
-            long s = sectors[i];
-            int e = entries[i];
-            int j = i - 1;
-            while (j >= 0 && sectors[j] > s) {
-                sectors[j + 1] = sectors[j];
-                entries[j + 1] = entries[j];
-                j--;
+    /**
+     * Sorts the batch by sector, entries alongside: a bottom-up merge sort, O(n log n), into preallocated
+     * scratch arrays. Stable, so two versions of one sector (never expected in one batch) would still be
+     * written oldest first, as picked. A batch of random writes is up to {@link #BATCH_BLOCKS_UNLIMITED}
+     * blocks in no order: the insertion sort used before cost about n/4 moves per block there.
+     */
+    void sortBySector(int count) {
+        long[] fromSectors = sectors;
+        int[] fromEntries = entries;
+        long[] toSectors = scratchSectors;
+        int[] toEntries = scratchEntries;
+        for (int width = 1; width < count; width *= 2) {
+            for (int lo = 0; lo < count; lo += 2 * width) {
+                int mid = Math.min(lo + width, count);
+                int hi = Math.min(lo + 2 * width, count);
+                int a = lo;
+                int b = mid;
+                for (int k = lo; k < hi; k++) {
+                    boolean takeLeft = a < mid && (b >= hi || fromSectors[a] <= fromSectors[b]);
+                    int from = takeLeft ? a++ : b++;
+                    toSectors[k] = fromSectors[from];
+                    toEntries[k] = fromEntries[from];
+                }
             }
-            sectors[j + 1] = s;
-            entries[j + 1] = e;
+            long[] s = fromSectors;
+            fromSectors = toSectors;
+            toSectors = s;
+            int[] e = fromEntries;
+            fromEntries = toEntries;
+            toEntries = e;
         }
+        if (fromSectors != sectors) {
+            System.arraycopy(fromSectors, 0, sectors, 0, count);
+            System.arraycopy(fromEntries, 0, entries, 0, count);
+        }
+        assert isSorted(count);
+    }
+
+    private boolean isSorted(int count) {
+        for (int i = 1; i < count; i++) {
+            if (sectors[i - 1] > sectors[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Tests: the batch arrays. */
+    long[] sectorsForTest() {
+        return sectors;
+    }
+
+    int[] entriesForTest() {
+        return entries;
     }
 
     @Override

@@ -25,7 +25,7 @@ class FlushMessageTest {
     private static final int BS = 512;
     private static final int KNOWN_BLOCKS = 16;
     private static final int BUSY_BLOCKS = 64;
-    private static final long WRITES_DURING_FLUSH_MAX = 5_000;
+    private static final long WRITES_DURING_FLUSH_MAX = 15_000;
 
     @Test
     void flushMessageIsNotStarvedBySteadyWrites() throws Exception {
