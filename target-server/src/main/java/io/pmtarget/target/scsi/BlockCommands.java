@@ -188,26 +188,36 @@ final class BlockCommands {
         return new ScsiResponse(Sense.STATUS_GOOD, null, null, commandBytes);
     }
 
+    /**
+     * A checked WRITE(6/10/12/16): the blocks the data-out carries (possibly fewer than the CDB asks),
+     * the effective FUA (FUA bit or WCE = 0), and the GOOD response with the residual for the CDB's length.
+     */
+    private record WriteCommand(long lba, long blocks, boolean fua, ScsiResponse good) {
+        static WriteCommand of(BlockScsiTarget target, LogicalUnit lu, ScsiRequest request) {
+            byte[] cdb = request.cdb();
+            long lba = BlockCommands.lba(cdb);
+            long blocks = BlockCommands.blocks(cdb);
+            checkTransfer(target, lu, cdb, lba, blocks);
+            lu.checkWritable();
+            boolean fuaBit = groupLength(cdb[0]) != 6 && (cdb[1] & 0x08) != 0;
+            return new WriteCommand(lba, blocksCarried(lu, request, blocks), lu.fua(fuaBit),
+                    written(blocks * lu.blockBytes));
+        }
+    }
+
     /** WRITE(6/10/12/16), SBC-4 5.40..5.43. */
     static ScsiResponse write(BlockScsiTarget target, LogicalUnit lu, ScsiRequest request) {
-        byte[] cdb = request.cdb();
-        long lba = lba(cdb);
-        long blocks = blocks(cdb);
-        checkTransfer(target, lu, cdb, lba, blocks);
-        lu.checkWritable();
-        boolean fuaBit = groupLength(cdb[0]) != 6 && (cdb[1] & 0x08) != 0;
-        ScsiResponse good = written(blocks * lu.blockBytes);
-        blocks = blocksCarried(lu, request, blocks);
-        if (blocks == 0) {
-            return good;
+        WriteCommand w = WriteCommand.of(target, lu, request);
+        if (w.blocks == 0) {
+            return w.good;
         }
-        long lockMask = lu.rangeLock.lockShared(lba, blocks);
+        long lockMask = lu.rangeLock.lockShared(w.lba, w.blocks);
         try {
-            lu.write(lba, dataOut(request, 0, blocks * lu.blockBytes), lu.fua(fuaBit));
+            lu.write(w.lba, dataOut(request, 0, w.blocks * lu.blockBytes), w.fua);
         } finally {
             lu.rangeLock.unlockShared(lockMask);
         }
-        return good;
+        return w.good;
     }
 
     /**
@@ -216,23 +226,16 @@ final class BlockCommands {
      * executor. GOOD here means exactly what it means there.
      */
     static ScsiResponse tryWrite(BlockScsiTarget target, LogicalUnit lu, ScsiRequest request) {
-        byte[] cdb = request.cdb();
-        long lba = lba(cdb);
-        long blocks = blocks(cdb);
-        checkTransfer(target, lu, cdb, lba, blocks);
-        lu.checkWritable();
-        boolean fuaBit = groupLength(cdb[0]) != 6 && (cdb[1] & 0x08) != 0;
-        ScsiResponse good = written(blocks * lu.blockBytes);
-        blocks = blocksCarried(lu, request, blocks);
-        if (blocks == 0) {
-            return good;
+        WriteCommand w = WriteCommand.of(target, lu, request);
+        if (w.blocks == 0) {
+            return w.good;
         }
-        long lockMask = lu.rangeLock.tryLockShared(lba, blocks);
+        long lockMask = lu.rangeLock.tryLockShared(w.lba, w.blocks);
         if (lockMask == RangeLock.BUSY) {
             return null;
         }
         try {
-            return lu.tryWrite(lba, dataOut(request, 0, blocks * lu.blockBytes), lu.fua(fuaBit)) ? good : null;
+            return lu.tryWrite(w.lba, dataOut(request, 0, w.blocks * lu.blockBytes), w.fua) ? w.good : null;
         } finally {
             lu.rangeLock.unlockShared(lockMask);
         }
