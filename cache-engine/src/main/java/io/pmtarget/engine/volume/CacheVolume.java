@@ -13,26 +13,31 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A dm-writecache volume: the I/O paths and the lifecycle. Commit and writeback selection live in
- * {@link CommitEngine}, recovery in {@link Recovery}, the index in {@link CacheIndex}.
+ * A dm-writecache volume: the I/O paths and the lifecycle. Commits live in {@link CommitEngine}, discards
+ * in {@link Discards}, writeback selection in {@link WritebackFeed}, recovery in {@link Recovery}, the index
+ * in {@link CacheIndex}.
  *
  * <p>Locking (no data copy runs under a lock):
  * <ul>
- * <li>{@code meta}, a plain monitor, guards the index; held for lookups and index updates only (tens of
- *     nanoseconds per block), never across a pmem or backing copy.</li>
+ * <li>Index shards ({@link IndexShard}): a sector's shard lock guards its lookups and index updates only
+ *     (tens of nanoseconds per block), never a pmem or backing copy. Writers of sectors in different shards
+ *     share no lock and no written cache line; at most one shard lock is held, except by writeback's pick,
+ *     which takes all in ascending order.</li>
  * <li>{@code gate} ({@link IoGate}): writers are inside its shared side from the index lookup until their
  *     copy and entry store are done; a commit holds the exclusive side only for the drain, the seq_count
  *     store and the walk that clears UNCOMMITTED, so no copy into an uncommitted block straddles a commit
  *     point, and a commit sees every write that returned before it started.</li>
- * <li>{@code epochs} ({@link ReadEpochs}): readers look up under {@code meta}, then copy from pmem outside
+ * <li>{@code epochs} ({@link ReadEpochs}): readers look up under the shard lock, then copy from pmem outside
  *     it; entries leave the index (commit, writeback, discard) by unlink, read grace period, then free list,
  *     so a block is never reused under a reader.</li>
  * <li>A fresh entry is linked into the index FILLING; its writer clears the flag (lock-free, see
  *     {@link CacheIndex#clearFilling}) once its copy is done. Readers skip a FILLING entry to the older
  *     version or the backing device, so a read racing a write never returns a previous owner's block.</li>
+ * <li>{@code waits}, a monitor holding no state: full-cache, flush, drain and discard waits; everything
+ *     that frees entries or ends writeback notifies it, holding no shard lock.</li>
  * </ul>
- * Lock order: commit lock, then gate (exclusive), then {@code meta}. RAM per cache block is unchanged by
- * this (31.67 B at most, see {@link CacheIndex}): gate and read epochs are a few cache lines per volume.
+ * Lock order: commit lock, then gate (exclusive), then {@code waits}, then a shard lock. RAM per cache block
+ * is at most 31 B (see {@link CacheIndex}): gate, read epochs and shards are a few cache lines each.
  */
 final class CacheVolume implements Volume {
 
@@ -46,7 +51,8 @@ final class CacheVolume implements Volume {
     final CacheLayout layout;
     final CacheIndex index;
     final VolumeOptions options;
-    final Object meta = new Object();
+    /** Waits for space, writeback or flush progress; guards nothing (see the class comment). */
+    final Object waits = new Object();
     final IoGate gate = new IoGate(IoGate.defaultStripes());
     /** False only under the test fault that removes the fences between data and commit point. */
     private final boolean fenceWrites;
@@ -55,7 +61,12 @@ final class CacheVolume implements Volume {
     final ReadEpochs epochs = new ReadEpochs(IoGate.defaultStripes());
     final VolumeCounters counters = new VolumeCounters();
     final CommitEngine engine;
+    final Discards discards;
+    final WritebackFeed feed;
     final Writeback writeback;
+    /** Hint thresholds per shard: its share of autocommit_blocks and of the high watermark. */
+    private final long shardAutocommitBlocks;
+    private final long shardHighBlocks;
     private final long volumeBytes;
     private final int blockBytes;
     private final int sectorsPerBlock;
@@ -80,9 +91,14 @@ final class CacheVolume implements Volume {
         this.error = recovery.corruption() == null ? null : "cache metadata corrupt: " + recovery.corruption();
         this.cleaner = options.cleaner();
         this.engine = new CommitEngine(this, recovery.seqCount(), fault);
+        this.discards = new Discards(this);
+        this.feed = new WritebackFeed(this);
+        int shards = index.shardCount();
+        this.shardAutocommitBlocks = Math.max(1, options.autocommitBlocks() / shards);
+        this.shardHighBlocks = Math.max(1, (long) options.highWatermarkPct() * index.capacity() / 100 / shards);
         this.fenceWrites = fault != CommitFault.SKIP_DRAIN_BEFORE_SEQ;
         this.inlineWrites = device.persistsWithoutBlocking();
-        this.writeback = new Writeback(name, engine, options.writebackJobsMax());
+        this.writeback = new Writeback(name, feed, options.writebackJobsMax());
         if (!readOnly) {
             writeback.start();
         }
@@ -110,6 +126,13 @@ final class CacheVolume implements Volume {
 
     String error() {
         return error;
+    }
+
+    /** Wakes every waiter on {@link #waits}; the caller holds no shard lock. */
+    void notifyWaiters() {
+        synchronized (waits) {
+            waits.notifyAll();
+        }
     }
 
     void setStickyError(String text) {
@@ -201,16 +224,14 @@ final class CacheVolume implements Volume {
             long missRunBlocks = 0;
             int token = epochs.enter();
             try {
-                int e;
-                synchronized (meta) {
-                    checkOpen();
-                    e = index.lookupReadable(firstSector + b * sectorsPerBlock);
-                    if (e == CacheIndex.NONE) {
-                        do {
-                            missRunBlocks++;
-                        } while (b + missRunBlocks < blocks
-                                && index.lookupReadable(firstSector + (b + missRunBlocks) * sectorsPerBlock) == CacheIndex.NONE);
-                    }
+                // A reader that entered after close's grace period began sees closed (volatile, set before it).
+                checkOpen();
+                int e = lookupReadable(firstSector + b * sectorsPerBlock);
+                if (e == CacheIndex.NONE) {
+                    do {
+                        missRunBlocks++;
+                    } while (b + missRunBlocks < blocks
+                            && lookupReadable(firstSector + (b + missRunBlocks) * sectorsPerBlock) == CacheIndex.NONE);
                 }
                 if (e != CacheIndex.NONE) {
                     // Outside the index lock: the read section keeps e from being recycled meanwhile.
@@ -234,6 +255,16 @@ final class CacheVolume implements Volume {
         return true;
     }
 
+    private int lookupReadable(long sector) {
+        IndexShard sh = index.shardOf(sector);
+        sh.lock();
+        try {
+            return index.lookupReadable(sh, sector);
+        } finally {
+            sh.unlock();
+        }
+    }
+
     /** One backing I/O for a run of uncached blocks. */
     private void readBacking(long sector, ByteBuffer dst, long blocks) throws VolumeException {
         dst.limit(dst.position() + (int) (blocks * blockBytes));
@@ -254,10 +285,13 @@ final class CacheVolume implements Volume {
         long firstSector = offsetBytes / SECTOR_BYTES;
         long blocks = src.remaining() / blockBytes;
         boolean wroteThrough = false;
+        int hints = 0;
         try {
             for (long b = 0; b < blocks; b++) {
                 src.limit(src.position() + blockBytes);
-                wroteThrough |= writeBlock(firstSector + b * sectorsPerBlock, src, true) == WRITTEN_THROUGH;
+                int result = writeBlock(firstSector + b * sectorsPerBlock, src, true);
+                wroteThrough |= result == WRITTEN_THROUGH;
+                hints |= result;
             }
         } finally {
             src.limit(end);
@@ -270,7 +304,7 @@ final class CacheVolume implements Volume {
             engine.commit(true);
             counters.fuaWriteLatency.record(startNanos);
         } else {
-            engine.maybeAutocommit();
+            afterWrite(hints);
             counters.writeLatency.record(startNanos);
         }
     }
@@ -287,10 +321,13 @@ final class CacheVolume implements Volume {
         int end = src.limit();
         long firstSector = offsetBytes / SECTOR_BYTES;
         long blocks = src.remaining() / blockBytes;
+        int hints = 0;
         try {
             for (long b = 0; b < blocks; b++) {
                 src.limit(src.position() + blockBytes);
-                if (writeBlock(firstSector + b * sectorsPerBlock, src, false) == NO_SPACE) {
+                int result = writeBlock(firstSector + b * sectorsPerBlock, src, false);
+                hints |= result;
+                if (result == NO_SPACE) {
                     // Blocks before b may hold the new data already: harmless, nothing was acknowledged,
                     // and the blocking write() the caller falls back to rewrites them all.
                     src.position(start);
@@ -304,46 +341,55 @@ final class CacheVolume implements Volume {
         }
         counters.writes.increment();
         counters.inlineWrites.increment();
-        engine.maybeAutocommit();
+        afterWrite(hints);
         counters.writeLatency.record(startNanos);
         return true;
     }
 
-    /** {@link #writeBlock} outcomes. */
+    /** {@link #writeBlock} outcomes (CACHED may carry the hint bits below). */
     private static final int CACHED = 0;
     private static final int WRITTEN_THROUGH = 1;
     private static final int NO_SPACE = 2;
+    /** Hint: the block's shard holds its share of autocommit_blocks; the total is worth checking. */
+    private static final int HINT_AUTOCOMMIT = 4;
+    /** Hint: the block's shard holds its share of the high watermark; wake writeback. */
+    private static final int HINT_HIGH_WATERMARK = 8;
+    /** Entry placeholder of {@link #writeBlock}: uncached block in cleaner mode, write it through. */
+    private static final int THROUGH = -2;
+    /** Steal attempts per block before the writer counts the cache as full for this round. */
+    private static final int STEALS_MAX = 8;
+
+    /** After a non-FUA write: the autocommit and watermark heuristics, from the hints of its blocks. */
+    private void afterWrite(int hints) throws IOException {
+        if ((hints & HINT_AUTOCOMMIT) != 0) {
+            engine.maybeAutocommit(true);
+        }
+        if ((hints & HINT_HIGH_WATERMARK) != 0) {
+            writeback.kick();
+        }
+    }
 
     /**
-     * Writes one block (src positioned at it, limited to it): {@link #CACHED}, or {@link #WRITTEN_THROUGH}
-     * to the backing device (cleaner mode). Without {@code mayWait} it never waits for space or does
-     * backing I/O: it answers {@link #NO_SPACE} instead, src's position unchanged.
+     * Writes one block (src positioned at it, limited to it): {@link #CACHED} (plus hint bits), or
+     * {@link #WRITTEN_THROUGH} to the backing device (cleaner mode). Without {@code mayWait} it never waits
+     * for space or does backing I/O: it answers {@link #NO_SPACE} instead, src's position unchanged.
      */
     private int writeBlock(long sector, ByteBuffer src, boolean mayWait) throws IOException {
+        IndexShard sh = index.shardOf(sector);
         for (long round = 0; ; round++) {
             int slot = src.position();
             int gateSlot = gate.enterShared();
             try {
                 checkOpen();
-                int e;
-                boolean fresh = false;
-                synchronized (meta) {
-                    e = index.lookup(sector);
-                    if (e != CacheIndex.NONE && index.has(e, CacheIndex.UNCOMMITTED)) {
-                        counters.writeHits.increment();
-                    } else if (e == CacheIndex.NONE && cleaner) {
-                        e = -2;
-                    } else {
-                        e = index.allocate(sector, true);
-                        if (e != CacheIndex.NONE) {
-                            index.set(e, CacheIndex.FILLING);
-                            index.linkNewest(e);
-                            engine.noteUncommitted();
-                            fresh = true;
-                        }
+                long found = CacheIndex.NONE;
+                for (int steals = 0; ; steals++) {
+                    found = lookupOrAllocate(sh, sector);
+                    if (found != CacheIndex.NONE || steals == STEALS_MAX || !index.stealFree(sh)) {
+                        break;
                     }
                 }
-                if (e == -2) {
+                int e = (int) found;
+                if (e == THROUGH) {
                     if (!mayWait) {
                         return NO_SPACE;
                     }
@@ -351,24 +397,7 @@ final class CacheVolume implements Volume {
                     return WRITTEN_THROUGH;
                 }
                 if (e != CacheIndex.NONE) {
-                    device.writePersistent(layout.dataOffset(e), src);
-                    if (fresh) {
-                        long off = CacheLayout.entryOffset(e);
-                        device.writeLong(off + ENTRY_SECTOR_OFFSET, sector);
-                        device.writeLong(off + ENTRY_SEQ_OFFSET, engine.seqCount());
-                        device.flush(off, CacheLayout.ENTRY_BYTES);
-                    }
-                    // SFENCE orders only this core's non-temporal stores and cache-line write-backs:
-                    // the committing thread's fence does not cover another core's. Drain here, so a
-                    // write that returned is durable in the cache device (GOOD means "in the cache")
-                    // and the commit point can never precede its data.
-                    if (fenceWrites) {
-                        device.drain();
-                    }
-                    if (fresh) {
-                        index.clearFilling(e);
-                    }
-                    return CACHED;
+                    return copyIn(e, (int) (found >>> 32), sector, src);
                 }
             } finally {
                 gate.exitShared(gateSlot);
@@ -379,6 +408,67 @@ final class CacheVolume implements Volume {
             }
             waitForSpace(round);
         }
+    }
+
+    /** Bit of {@link #lookupOrAllocate}'s upper word: the entry is fresh (allocated by this call). */
+    private static final int FRESH = 16;
+
+    /**
+     * Under sh's lock: the uncommitted entry already caching {@code sector} (rewritten in place), or a fresh
+     * FILLING entry linked as its newest version, or {@link #THROUGH}, or NONE when sh has no free entry.
+     * Returns the entry in the low 32 bits and FRESH plus hint bits in the high 32 bits.
+     */
+    private long lookupOrAllocate(IndexShard sh, long sector) {
+        sh.lock();
+        try {
+            int e = index.lookup(sh, sector);
+            if (e != CacheIndex.NONE && index.has(e, CacheIndex.UNCOMMITTED)) {
+                counters.writeHits.increment();
+                return e & 0xFFFF_FFFFL;
+            }
+            if (e == CacheIndex.NONE && cleaner) {
+                return THROUGH;
+            }
+            e = index.allocate(sh, sector, true);
+            if (e == CacheIndex.NONE) {
+                return CacheIndex.NONE;
+            }
+            index.set(e, CacheIndex.FILLING);
+            index.linkNewest(sh, e);
+            int bits = FRESH;
+            if (sh.noteUncommitted() >= shardAutocommitBlocks) {
+                bits |= HINT_AUTOCOMMIT;
+            }
+            if (sh.usedCount >= shardHighBlocks) {
+                bits |= HINT_HIGH_WATERMARK;
+            }
+            return ((long) bits << 32) | e;
+        } finally {
+            sh.unlock();
+        }
+    }
+
+    /** Copies the block into entry e (no lock held, inside the gate); for a fresh entry also its metadata. */
+    private int copyIn(int e, int bits, long sector, ByteBuffer src) {
+        boolean fresh = (bits & FRESH) != 0;
+        device.writePersistent(layout.dataOffset(e), src);
+        if (fresh) {
+            long off = CacheLayout.entryOffset(e);
+            device.writeLong(off + ENTRY_SECTOR_OFFSET, sector);
+            device.writeLong(off + ENTRY_SEQ_OFFSET, engine.seqCount());
+            device.flush(off, CacheLayout.ENTRY_BYTES);
+        }
+        // SFENCE orders only this core's non-temporal stores and cache-line write-backs:
+        // the committing thread's fence does not cover another core's. Drain here, so a
+        // write that returned is durable in the cache device (GOOD means "in the cache")
+        // and the commit point can never precede its data.
+        if (fenceWrites) {
+            device.drain();
+        }
+        if (fresh) {
+            index.clearFilling(e);
+        }
+        return CACHED | (bits & (HINT_AUTOCOMMIT | HINT_HIGH_WATERMARK));
     }
 
     private void writeThrough(long sector, ByteBuffer src) throws VolumeException {
@@ -411,14 +501,15 @@ final class CacheVolume implements Volume {
         }
         engine.commit(false);
         writeback.kick();
-        synchronized (meta) {
+        synchronized (waits) {
+            // Free entries in any shard: no wait, the next round steals them.
             if (index.freeCount() == 0) {
-                if (writeback.failed() && engine.blocksUnderWriteback() == 0) {
+                if (writeback.failed() && feed.blocksUnderWriteback() == 0) {
                     throw new VolumeException(VolumeException.Kind.BACKING_WRITE_ERROR,
                             "cache full and writeback stopped: " + error);
                 }
                 try {
-                    meta.wait(FULL_WAIT_MS);
+                    waits.wait(FULL_WAIT_MS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new java.io.InterruptedIOException("interrupted while waiting for cache space");
@@ -449,16 +540,16 @@ final class CacheVolume implements Volume {
         }
         long firstSector = offsetBytes / SECTOR_BYTES;
         long blocks = lengthBytes / blockBytes;
-        engine.discardCached(firstSector, blocks);
+        discards.discardCached(firstSector, blocks);
         try {
             backing.discard(backingOffset(firstSector), lengthBytes);
             backing.force();
         } catch (IOException e) {
-            engine.abortDiscard();
+            discards.abortDiscard();
             throw new VolumeException(VolumeException.Kind.BACKING_WRITE_ERROR,
                     "discard on the backing device failed: " + e.getMessage(), e);
         }
-        engine.freeDropped();
+        discards.freeDropped();
         engine.commit(true);
         counters.discards.increment();
     }
@@ -470,17 +561,14 @@ final class CacheVolume implements Volume {
 
     @Override
     public VolumeStatus status() {
-        long free;
-        long total;
-        synchronized (meta) {
-            free = index.freeCount();
-            total = index.capacity();
-        }
+        long free = index.freeCount();
+        long total = index.capacity();
         java.util.Map<String, Long> map = counters.snapshot();
         map.put("index_ram_bytes", index.ramBytes());
+        map.put("index_shards", (long) index.shardCount());
         map.put("seq_count", engine.seqCount());
         map.put("cleaner", cleaner ? 1L : 0L);
-        return new VolumeStatus(name, error, readOnly, total, free, engine.blocksUnderWriteback(), device.mode(), map);
+        return new VolumeStatus(name, error, readOnly, total, free, feed.blocksUnderWriteback(), device.mode(), map);
     }
 
     @Override
@@ -489,13 +577,13 @@ final class CacheVolume implements Volume {
         switch (message) {
             case "flush" -> {
                 checkWritable();
-                engine.drainCachedAtArrival();
+                feed.drainCachedAtArrival();
             }
             case "flush_on_suspend" -> flushOnSuspend = true;
             case "cleaner" -> {
                 checkWritable();
                 cleaner = true;
-                engine.drainAll();
+                feed.drainAll();
             }
             default -> throw new IllegalArgumentException("message: unknown '" + message
                     + "' (known: flush, flush_on_suspend, cleaner)");
@@ -509,7 +597,7 @@ final class CacheVolume implements Volume {
         }
         try {
             if (!readOnly && (drain || flushOnSuspend) && !writeback.failed()) {
-                engine.drainAll();
+                feed.drainAll();
             }
             if (!readOnly) {
                 engine.commit(true);
@@ -517,11 +605,7 @@ final class CacheVolume implements Volume {
         } finally {
             // Exclusive gate: no writer is copying; later writers see CLOSED before they touch the device.
             // Then a read grace period: every reader that did not see CLOSED has finished its copy.
-            engine.runExclusive(() -> {
-                synchronized (meta) {
-                    closed = true;
-                }
-            });
+            closeGate();
             epochs.synchronize();
             writeback.close();
             try {
@@ -529,6 +613,15 @@ final class CacheVolume implements Volume {
             } finally {
                 device.close();
             }
+        }
+    }
+
+    /** Sets closed with the gate exclusive: no writer is copying, later ones see CLOSED first. */
+    private void closeGate() {
+        try {
+            engine.runExclusive(() -> closed = true);
+        } catch (InterruptedException e) {
+            throw new AssertionError("setting closed does not wait", e);
         }
     }
 
