@@ -13,9 +13,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   next[e]      int   4 B  FIFO (write/seq order) successor, or the next free entry while e is free
  *   prev[e]      int   4 B  FIFO predecessor
  *   older[e]     int   4 B  the older cached version of the same sector still held (or NONE)
- *   hashNext[e]  int   4 B  next entry in the same hash bucket (chaining: a shard never "fills up")
  *   flags[e]     byte  1 B  FREE / UNCOMMITTED / WRITEBACK / DROPPED / ...
- *   buckets      int        per shard floor(1.5 * n_blocks / shards) heads of 4 B: at most 6 B per block
+ *   hash              <= 10 B  {@link SectorHash}: a chain link per entry, 1.5 bucket heads per entry
  *   total      <= 8 + 4 + 4 + 4 + 4 + 1 + 6 = 31 bytes per cache block (target 32), plus one padded
  *                 {@link IndexShard} of about 200 B per shard (at most {@value #SHARDS_MAX})
  * </pre>
@@ -66,9 +65,8 @@ final class CacheIndex {
     private final int[] next;
     private final int[] prev;
     private final int[] older;
-    private final int[] hashNext;
     private final byte[] flags;
-    private final int[] buckets;
+    private final SectorHash hash;
     private final IndexShard[] shards;
     private final int shardBits;
     private final AtomicInteger flushPending = new AtomicInteger();
@@ -90,13 +88,10 @@ final class CacheIndex {
         next = new int[capacity];
         prev = new int[capacity];
         older = new int[capacity];
-        hashNext = new int[capacity];
         flags = new byte[capacity];
-        int bucketsPerShard = Math.max(1, (capacity + capacity / 2) / shardCount);
-        buckets = new int[bucketsPerShard * shardCount];
-        Arrays.fill(buckets, NONE);
+        hash = new SectorHash(sector, shardCount);
+        int bucketsPerShard = hash.bucketsPerShard();
         Arrays.fill(older, NONE);
-        Arrays.fill(hashNext, NONE);
         Arrays.fill(prev, NONE);
         Arrays.fill(flags, FREE);
         shardBits = Integer.numberOfTrailingZeros(shardCount);
@@ -118,7 +113,7 @@ final class CacheIndex {
 
     /** Bytes of RAM the index arrays take, for the status and the RAM-per-block benchmark. */
     long ramBytes() {
-        return capacity * (8L + 4 + 4 + 4 + 4 + 1) + buckets.length * 4L;
+        return capacity * (8L + 4 + 4 + 4 + 1) + hash.ramBytes();
     }
 
     int capacity() {
@@ -135,18 +130,9 @@ final class CacheIndex {
 
     // ---- shards and hashing
 
-    private static long mix(long s) {
-        long h = s * 0x9E3779B97F4A7C15L;
-        return h ^ (h >>> 29);
-    }
-
     /** The shard whose lock guards {@code s}'s hash chain, versions and FIFO. */
     IndexShard shardOf(long s) {
-        return shards[shardBits == 0 ? 0 : (int) (mix(s) >>> (64 - shardBits))];
-    }
-
-    private int bucket(IndexShard sh, long s) {
-        return sh.bucketBase + (int) (((mix(s) & 0xFFFF_FFFFL) * sh.bucketCount) >>> 32);
+        return shards[shardBits == 0 ? 0 : (int) (SectorHash.mix(s) >>> (64 - shardBits))];
     }
 
     /** First entry of shard {@code s}'s home range: ceil(s * capacity / shards). */
@@ -250,12 +236,7 @@ final class CacheIndex {
     /** Newest entry caching {@code s}, or NONE. */
     int lookup(IndexShard sh, long s) {
         assert sh == shardOf(s) : "sector " + s + " looked up in shard " + sh.number;
-        int e = buckets[bucket(sh, s)];
-        for (int hops = 0; e != NONE && sector[e] != s; hops++) {
-            assert hops < capacity : "hash chain loop at entry " + e;
-            e = hashNext[e];
-        }
-        return e;
+        return hash.lookup(sh, s);
     }
 
     /** Newest entry caching {@code s} whose data is complete (skips a FILLING one), or NONE. */
@@ -280,7 +261,6 @@ final class CacheIndex {
         sector[e] = sectorValue;
         flags[e] = uncommitted ? UNCOMMITTED : 0;
         older[e] = NONE;
-        hashNext[e] = NONE;
         appendFifo(sh, e);
         return e;
     }
@@ -289,36 +269,11 @@ final class CacheIndex {
     void linkNewest(IndexShard sh, int e) {
         int current = lookup(sh, sector[e]);
         if (current == NONE) {
-            int b = bucket(sh, sector[e]);
-            hashNext[e] = buckets[b];
-            buckets[b] = e;
-            older[e] = NONE;
+            hash.insert(sh, e);
         } else {
-            replaceInChain(sh, current, e);
-            older[e] = current;
+            hash.replace(sh, current, e);
         }
-    }
-
-    /** Puts {@code repl} (or nothing, when NONE) in {@code cur}'s place in its hash chain. */
-    private void replaceInChain(IndexShard sh, int cur, int repl) {
-        int b = bucket(sh, sector[cur]);
-        int after = hashNext[cur];
-        int link = after;
-        if (repl != NONE) {
-            hashNext[repl] = after;
-            link = repl;
-        }
-        if (buckets[b] == cur) {
-            buckets[b] = link;
-        } else {
-            int p = buckets[b];
-            for (int hops = 0; hashNext[p] != cur; hops++) {
-                assert hops < capacity && hashNext[p] != NONE : "entry " + cur + " not in its hash chain";
-                p = hashNext[p];
-            }
-            hashNext[p] = link;
-        }
-        hashNext[cur] = NONE;
+        older[e] = current;
     }
 
     /** Removes {@code e} from its sector's version chain (and the hash if it was the newest). */
@@ -326,7 +281,7 @@ final class CacheIndex {
         long s = sector[e];
         int head = lookup(sh, s);
         if (head == e) {
-            replaceInChain(sh, e, older[e]);
+            hash.replace(sh, e, older[e]);
         } else {
             for (int v = head; v != NONE; v = older[v]) {
                 if (older[v] == e) {
@@ -540,9 +495,7 @@ final class CacheIndex {
         if (cur != NONE) {
             return cur;
         }
-        int b = bucket(sh, sectorValue);
-        hashNext[e] = buckets[b];
-        buckets[b] = e;
+        hash.insert(sh, e);
         flags[e] = 0;
         older[e] = NONE;
         sh.usedCount++;
@@ -551,8 +504,7 @@ final class CacheIndex {
 
     /** Recovery pass 1: {@code winner} (same sector, higher seq) takes the place of {@code loser}. */
     void replaceRecovered(int loser, int winner) {
-        assert sector[loser] == sector[winner] : "replacing across sectors";
-        replaceInChain(shardOf(sector[loser]), loser, winner);
+        hash.replace(shardOf(sector[loser]), loser, winner);
         flags[winner] = 0;
         older[winner] = NONE;
         flags[loser] = FREE;
@@ -587,8 +539,7 @@ final class CacheIndex {
     /** Recovery starts from an empty index: every entry is marked free but no list exists yet. */
     void resetForRecovery() {
         Arrays.fill(flags, FREE);
-        Arrays.fill(buckets, NONE);
-        Arrays.fill(hashNext, NONE);
+        hash.clear();
         for (IndexShard sh : shards) {
             sh.fifoHead = NONE;
             sh.fifoTail = NONE;

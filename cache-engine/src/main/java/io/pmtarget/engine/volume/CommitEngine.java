@@ -62,9 +62,31 @@ final class CommitEngine {
      * total is worth summing; commits when the total reached autocommit_blocks, unless a commit is already
      * running (it or the next write's check commits these blocks; waiting for it would stall the writer).
      */
-    void maybeAutocommit(boolean shardDue) throws IOException {
+    void maybeAutocommit(boolean shardDue) {
         if (shardDue && !commitRunning && index.uncommittedCount() >= v.options.autocommitBlocks()) {
-            commit(false);
+            commitUnlessRunning();
+        }
+    }
+
+    /**
+     * Runs a commit now unless one is running (then returns at once: it, or the next write's check, commits
+     * these blocks). A writer never waits here, so two writers crossing the threshold together do not queue
+     * one behind the other's commit (a park and a wake-up each) only to run a second, nearly empty commit.
+     */
+    private void commitUnlessRunning() {
+        synchronized (commitMon) {
+            if (commitRunning) {
+                return;
+            }
+            commitRunning = true;
+        }
+        try {
+            runCommit();
+        } finally {
+            synchronized (commitMon) {
+                commitRunning = false;
+                commitMon.notifyAll();
+            }
         }
     }
 

@@ -38,16 +38,7 @@ final class Discards {
         discardLock.lock();
         long endSector = firstSector + blocks * (v.blockSizeBytes() / CacheLayout.SECTOR_BYTES);
         try {
-            v.engine.commitThenRunExclusive(() -> {
-                synchronized (v.waits) {
-                    while (rangeUnderWriteback(firstSector, endSector)) {
-                        v.waits.wait(CacheVolume.FULL_WAIT_MS);
-                    }
-                }
-                for (int s = 0; s < index.shardCount(); s++) {
-                    dropRange(index.shard(s), firstSector, endSector);
-                }
-            });
+            v.engine.commitThenRunExclusive(() -> dropWhenNotUnderWriteback(firstSector, endSector));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             discardLock.unlock();
@@ -58,38 +49,53 @@ final class Discards {
         }
     }
 
-    private void dropRange(IndexShard sh, long firstSector, long endSector) {
-        sh.lock();
-        try {
-            for (int e = index.fifoHead(sh); e != CacheIndex.NONE; e = index.fifoNext(e)) {
-                long s = index.sector(e);
-                if (s < firstSector || s >= endSector || index.has(e, CacheIndex.DROPPED)) {
-                    continue;
+    /**
+     * Waits until no version in [first, end) is under writeback, then drops them all, with every shard
+     * locked for the check and the drop together: writeback picks under the same locks, so it cannot take
+     * a block of the range in between (it would write old data back after the discard).
+     */
+    private void dropWhenNotUnderWriteback(long firstSector, long endSector) throws InterruptedException {
+        synchronized (v.waits) {
+            while (true) {
+                index.lockAll();
+                try {
+                    if (!rangeUnderWriteback(firstSector, endSector)) {
+                        for (int s = 0; s < index.shardCount(); s++) {
+                            dropRange(index.shard(s), firstSector, endSector);
+                        }
+                        return;
+                    }
+                } finally {
+                    index.unlockAll();
                 }
-                assert !index.has(e, CacheIndex.UNCOMMITTED) : "uncommitted entry " + e + " after a commit";
-                index.unlinkVersion(sh, e);
-                index.set(e, CacheIndex.DROPPED);
-                dropped++;
+                v.waits.wait(CacheVolume.FULL_WAIT_MS);
             }
-        } finally {
-            sh.unlock();
         }
     }
 
-    /** True when a cached version in [first, end) is under writeback; takes one shard lock at a time. */
+    /** Marks the range's versions in sh DROPPED and unlinks them from the hash; sh is locked. */
+    private void dropRange(IndexShard sh, long firstSector, long endSector) {
+        for (int e = index.fifoHead(sh); e != CacheIndex.NONE; e = index.fifoNext(e)) {
+            long s = index.sector(e);
+            if (s < firstSector || s >= endSector || index.has(e, CacheIndex.DROPPED)) {
+                continue;
+            }
+            assert !index.has(e, CacheIndex.UNCOMMITTED) : "uncommitted entry " + e + " after a commit";
+            index.unlinkVersion(sh, e);
+            index.set(e, CacheIndex.DROPPED);
+            dropped++;
+        }
+    }
+
+    /** True when a cached version in [first, end) is under writeback; every shard is locked. */
     private boolean rangeUnderWriteback(long firstSector, long endSector) {
         for (int i = 0; i < index.shardCount(); i++) {
             IndexShard sh = index.shard(i);
-            sh.lock();
-            try {
-                for (int e = index.fifoHead(sh); e != CacheIndex.NONE; e = index.fifoNext(e)) {
-                    long s = index.sector(e);
-                    if (s >= firstSector && s < endSector && index.has(e, CacheIndex.WRITEBACK)) {
-                        return true;
-                    }
+            for (int e = index.fifoHead(sh); e != CacheIndex.NONE; e = index.fifoNext(e)) {
+                long s = index.sector(e);
+                if (s >= firstSector && s < endSector && index.has(e, CacheIndex.WRITEBACK)) {
+                    return true;
                 }
-            } finally {
-                sh.unlock();
             }
         }
         return false;

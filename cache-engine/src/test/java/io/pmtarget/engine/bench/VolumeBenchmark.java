@@ -44,6 +44,9 @@ public class VolumeBenchmark {
     @Param({"/dev/shm"})
     public String dir;
 
+    @Param({"64"})
+    public String autocommit;
+
     private Volume volume;
     private Path cache;
     private Path backing;
@@ -75,7 +78,7 @@ public class VolumeBenchmark {
         Files.deleteIfExists(cache);
         Files.deleteIfExists(backing);
         volume = Volumes.open(new VolumeSpec("bench", cache, CACHE_BYTES, backing, 256L << 20, BLOCK_BYTES,
-                persistence, Map.of()));
+                persistence, Map.of("autocommit_blocks", autocommit)));
         ByteBuffer b = ByteBuffer.allocateDirect(BLOCK_BYTES);
         for (int i = 0; i < SPAN_BLOCKS; i++) {
             volume.write((long) i * BLOCK_BYTES, b.clear(), false);
