@@ -61,15 +61,16 @@ final class CacheIndex {
             java.lang.invoke.MethodHandles.arrayElementVarHandle(byte[].class);
 
     private final int capacity;
-    private final long[] sector;
+    // Package-private for IndexRecovery (open time, single-threaded); everything else uses the methods.
+    final long[] sector;
     private final int[] next;
     private final int[] prev;
-    private final int[] older;
-    private final byte[] flags;
-    private final SectorHash hash;
-    private final IndexShard[] shards;
+    final int[] older;
+    final byte[] flags;
+    final SectorHash hash;
+    final IndexShard[] shards;
     private final int shardBits;
-    private final AtomicInteger flushPending = new AtomicInteger();
+    final AtomicInteger flushPending = new AtomicInteger();
 
     CacheIndex(int capacity) {
         this(capacity, shardsFor(capacity));
@@ -426,7 +427,7 @@ final class CacheIndex {
         return sh.fifoTail;
     }
 
-    private void appendFifo(IndexShard sh, int e) {
+    void appendFifo(IndexShard sh, int e) {
         prev[e] = sh.fifoTail;
         next[e] = NONE;
         if (sh.fifoTail == NONE) {
@@ -482,40 +483,6 @@ final class CacheIndex {
         return flushPending.get();
     }
 
-    // ---- recovery (single-threaded, before the volume is shared: no locks)
-
-    /**
-     * Recovery pass 1: records {@code e} for {@code sectorValue} in the hash unless another entry already
-     * holds that sector; returns that entry (and leaves {@code e} free), or NONE when {@code e} was added.
-     */
-    int insertRecovered(int e, long sectorValue) {
-        sector[e] = sectorValue;
-        IndexShard sh = shardOf(sectorValue);
-        int cur = lookup(sh, sectorValue);
-        if (cur != NONE) {
-            return cur;
-        }
-        hash.insert(sh, e);
-        flags[e] = 0;
-        older[e] = NONE;
-        sh.usedCount++;
-        return NONE;
-    }
-
-    /** Recovery pass 1: {@code winner} (same sector, higher seq) takes the place of {@code loser}. */
-    void replaceRecovered(int loser, int winner) {
-        hash.replace(shardOf(sector[loser]), loser, winner);
-        flags[winner] = 0;
-        older[winner] = NONE;
-        flags[loser] = FREE;
-    }
-
-    /** Recovery pass 2: appends a recovered entry to its shard's FIFO; call in seq order. */
-    void appendRecovered(int e) {
-        assert flags[e] != FREE : "appending a free entry " + e;
-        appendFifo(shardOf(sector[e]), e);
-    }
-
     /** Every free entry goes to its home shard's free list, in ascending order. */
     void rebuildFreeList() {
         for (IndexShard sh : shards) {
@@ -536,18 +503,4 @@ final class CacheIndex {
         assert free + usedCount() == capacity : "entry accounting broken";
     }
 
-    /** Recovery starts from an empty index: every entry is marked free but no list exists yet. */
-    void resetForRecovery() {
-        Arrays.fill(flags, FREE);
-        hash.clear();
-        for (IndexShard sh : shards) {
-            sh.fifoHead = NONE;
-            sh.fifoTail = NONE;
-            sh.freeHead = NONE;
-            sh.freeCount = 0;
-            sh.usedCount = 0;
-            sh.uncommitted = 0;
-        }
-        flushPending.set(0);
-    }
 }

@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  * <li>Index shards ({@link IndexShard}): a sector's shard lock guards its lookups and index updates only
  *     (tens of nanoseconds per block), never a pmem or backing copy. Writers of sectors in different shards
- *     share no lock and no written cache line; at most one shard lock is held, except by writeback's pick,
- *     which takes all in ascending order.</li>
+ *     share no lock and no written cache line; at most one shard lock is held, except by writeback's pick
+ *     and a discard's drop step, which take all in ascending order.</li>
  * <li>{@code gate} ({@link IoGate}): writers are inside its shared side from the index lookup until their
  *     copy and entry store are done; a commit holds the exclusive side only for the drain, the seq_count
  *     store and the walk that clears UNCOMMITTED, so no copy into an uncommitted block straddles a commit
