@@ -58,9 +58,11 @@ final class CommitEngine {
     }
 
     /**
-     * After a write: {@code shardDue} says a shard it wrote holds its share of autocommit_blocks, so the
-     * total is worth summing; commits when the total reached autocommit_blocks, unless a commit is already
-     * running (it or the next write's check commits these blocks; waiting for it would stall the writer).
+     * After a write: {@code shardDue} says a shard it wrote holds its share (autocommit_blocks / shards) of
+     * autocommit_blocks, so the total is worth summing (N volatile reads, not on every write); commits when
+     * the total reached autocommit_blocks, unless a commit is already running (it or the next write's check
+     * commits these blocks). Writes to shards below their share skip the sum, so a commit can come late by
+     * fewer than autocommit_blocks blocks (shards x (share - 1)); with one shard it is exact.
      */
     void maybeAutocommit(boolean shardDue) {
         if (shardDue && !commitRunning && index.uncommittedCount() >= v.options.autocommitBlocks()) {

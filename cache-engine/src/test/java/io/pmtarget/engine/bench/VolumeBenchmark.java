@@ -44,6 +44,7 @@ public class VolumeBenchmark {
     @Param({"/dev/shm"})
     public String dir;
 
+    /** autocommit_blocks; {@code -p autocommit=1000000} takes commits out (writes then hit in place). */
     @Param({"64"})
     public String autocommit;
 
