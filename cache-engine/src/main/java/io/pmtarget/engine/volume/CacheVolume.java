@@ -397,7 +397,11 @@ final class CacheVolume implements Volume {
                     return WRITTEN_THROUGH;
                 }
                 if (e != CacheIndex.NONE) {
-                    return copyIn(e, (int) (found >>> 32), sector, src);
+                    int bits = (int) (found >>> 32);
+                    if ((bits & FRESH) != 0) {
+                        engine.noteUncommitted();
+                    }
+                    return copyIn(e, bits, sector, src);
                 }
             } finally {
                 gate.exitShared(gateSlot);

@@ -39,6 +39,8 @@ final class CommitEngine {
     private volatile long seqCount;
     private long commitsAcquired;
     private long commitsCompleted;
+    /** Fresh uncommitted blocks, striped by writer thread; zeroed at each commit point (gate exclusive). */
+    private final StripedCounter uncommittedByThread = new StripedCounter(IoGate.defaultStripes());
     /** Guarded by commitMon; read without it by the autocommit heuristic. */
     private volatile boolean commitRunning;
 
@@ -57,15 +59,20 @@ final class CommitEngine {
         return seqCount;
     }
 
+    /** A writer took a fresh entry (inside the commit gate, so a commit point sees or excludes it whole). */
+    void noteUncommitted() {
+        uncommittedByThread.increment();
+    }
+
     /**
      * After a write: {@code shardDue} says a shard it wrote holds its share (autocommit_blocks / shards) of
-     * autocommit_blocks, so the total is worth summing (N volatile reads, not on every write); commits when
-     * the total reached autocommit_blocks, unless a commit is already running (it or the next write's check
-     * commits these blocks). Writes to shards below their share skip the sum, so a commit can come late by
-     * fewer than autocommit_blocks blocks (shards x (share - 1)); with one shard it is exact.
+     * autocommit_blocks, so the total is worth summing (not on every write); commits when the total reached
+     * autocommit_blocks, unless a commit is already running (it or the next write's check commits these
+     * blocks). Writes to shards below their share skip the sum, so a commit can come late by fewer than
+     * autocommit_blocks blocks (shards x (share - 1)); with one shard it is exact.
      */
     void maybeAutocommit(boolean shardDue) {
-        if (shardDue && !commitRunning && index.uncommittedCount() >= v.options.autocommitBlocks()) {
+        if (shardDue && !commitRunning && uncommittedByThread.sum() >= v.options.autocommitBlocks()) {
             commitUnlessRunning();
         }
     }
@@ -218,6 +225,7 @@ final class CommitEngine {
         v.device.flush(CacheLayout.SB_SEQ_COUNT_OFFSET, Long.BYTES);
         v.device.drain();
         seqCount = seq + 1;
+        uncommittedByThread.reset();
         v.counters.commits.increment();
         synchronized (commitClock) {
             commitClock.committed(seq, System.nanoTime());
