@@ -1,21 +1,16 @@
 package io.pmtarget.engine.volume;
 
-import static io.pmtarget.engine.volume.CacheLayout.ENTRY_SECTOR_OFFSET;
-import static io.pmtarget.engine.volume.CacheLayout.ENTRY_SEQ_OFFSET;
 import static io.pmtarget.engine.volume.CacheLayout.SECTOR_BYTES;
 
 import io.pmtarget.engine.pmem.PmemDevice;
 import io.pmtarget.engine.writeback.Writeback;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * A dm-writecache volume: the I/O paths and the lifecycle. Commits live in {@link CommitEngine}, discards
- * in {@link Discards}, writeback selection in {@link WritebackFeed}, recovery in {@link Recovery}, the index
- * in {@link CacheIndex}.
+ * A dm-writecache volume: the I/O paths and the lifecycle. The per-block write path lives in
+ * {@link BlockWriter}, commits in {@link CommitEngine}, discards in {@link Discards}, writeback selection in
+ * {@link WritebackFeed}, recovery in {@link Recovery}, the index in {@link CacheIndex}.
  *
  * <p>Locking (no data copy runs under a lock):
  * <ul>
@@ -41,7 +36,6 @@ import org.slf4j.LoggerFactory;
  */
 final class CacheVolume implements Volume {
 
-    private static final Logger LOG = LoggerFactory.getLogger(CacheVolume.class);
     /** Bounded wait per round while the cache is full; the loop re-checks error and close state. */
     static final long FULL_WAIT_MS = 50;
 
@@ -54,8 +48,6 @@ final class CacheVolume implements Volume {
     /** Waits for space, writeback or flush progress; guards nothing (see the class comment). */
     final Object waits = new Object();
     final IoGate gate = new IoGate(IoGate.defaultStripes());
-    /** False only under the test fault that removes the fences between data and commit point. */
-    private final boolean fenceWrites;
     /** Persisting is CPU-only (native flushes): {@link #tryWrite} may run; with msync it always declines. */
     private final boolean inlineWrites;
     final ReadEpochs epochs = new ReadEpochs(IoGate.defaultStripes());
@@ -64,9 +56,7 @@ final class CacheVolume implements Volume {
     final Discards discards;
     final WritebackFeed feed;
     final Writeback writeback;
-    /** Hint thresholds per shard: its share of autocommit_blocks and of the high watermark. */
-    private final long shardAutocommitBlocks;
-    private final long shardHighBlocks;
+    private final BlockWriter writes;
     private final long volumeBytes;
     private final int blockBytes;
     private final int sectorsPerBlock;
@@ -93,10 +83,7 @@ final class CacheVolume implements Volume {
         this.engine = new CommitEngine(this, recovery.seqCount(), fault);
         this.discards = new Discards(this);
         this.feed = new WritebackFeed(this);
-        int shards = index.shardCount();
-        this.shardAutocommitBlocks = Math.max(1, options.autocommitBlocks() / shards);
-        this.shardHighBlocks = Math.max(1, (long) options.highWatermarkPct() * index.capacity() / 100 / shards);
-        this.fenceWrites = fault != CommitFault.SKIP_DRAIN_BEFORE_SEQ;
+        this.writes = new BlockWriter(this, fault != CommitFault.SKIP_DRAIN_BEFORE_SEQ);
         this.inlineWrites = device.persistsWithoutBlocking();
         this.writeback = new Writeback(name, feed, options.writebackJobsMax());
         if (!readOnly) {
@@ -157,13 +144,13 @@ final class CacheVolume implements Volume {
         }
     }
 
-    private void checkOpen() throws VolumeException {
+    void checkOpen() throws VolumeException {
         if (closed) {
             throw new VolumeException(VolumeException.Kind.CLOSED, "volume " + name + " is closed");
         }
     }
 
-    private void checkWritable() throws VolumeException {
+    void checkWritable() throws VolumeException {
         checkOpen();
         if (readOnly) {
             throw new VolumeException(VolumeException.Kind.READ_ONLY, "volume " + name + " is read-only: " + error);
@@ -289,8 +276,8 @@ final class CacheVolume implements Volume {
         try {
             for (long b = 0; b < blocks; b++) {
                 src.limit(src.position() + blockBytes);
-                int result = writeBlock(firstSector + b * sectorsPerBlock, src, true);
-                wroteThrough |= result == WRITTEN_THROUGH;
+                int result = writes.writeBlock(firstSector + b * sectorsPerBlock, src, true);
+                wroteThrough |= result == BlockWriter.WRITTEN_THROUGH;
                 hints |= result;
             }
         } finally {
@@ -304,7 +291,7 @@ final class CacheVolume implements Volume {
             engine.commit(true);
             counters.fuaWriteLatency.record(startNanos);
         } else {
-            afterWrite(hints);
+            writes.afterWrite(hints);
             counters.writeLatency.record(startNanos);
         }
     }
@@ -325,9 +312,9 @@ final class CacheVolume implements Volume {
         try {
             for (long b = 0; b < blocks; b++) {
                 src.limit(src.position() + blockBytes);
-                int result = writeBlock(firstSector + b * sectorsPerBlock, src, false);
+                int result = writes.writeBlock(firstSector + b * sectorsPerBlock, src, false);
                 hints |= result;
-                if (result == NO_SPACE) {
+                if (result == BlockWriter.NO_SPACE) {
                     // Blocks before b may hold the new data already: harmless, nothing was acknowledged,
                     // and the blocking write() the caller falls back to rewrites them all.
                     src.position(start);
@@ -341,148 +328,9 @@ final class CacheVolume implements Volume {
         }
         counters.writes.increment();
         counters.inlineWrites.increment();
-        afterWrite(hints);
+        writes.afterWrite(hints);
         counters.writeLatency.record(startNanos);
         return true;
-    }
-
-    /** {@link #writeBlock} outcomes (CACHED may carry the hint bits below). */
-    private static final int CACHED = 0;
-    private static final int WRITTEN_THROUGH = 1;
-    private static final int NO_SPACE = 2;
-    /** Hint: the block's shard holds its share of autocommit_blocks; the total is worth checking. */
-    private static final int HINT_AUTOCOMMIT = 4;
-    /** Hint: the block's shard holds its share of the high watermark; wake writeback. */
-    private static final int HINT_HIGH_WATERMARK = 8;
-    /** Entry placeholder of {@link #writeBlock}: uncached block in cleaner mode, write it through. */
-    private static final int THROUGH = -2;
-    /** Steal attempts per block before the writer counts the cache as full for this round. */
-    private static final int STEALS_MAX = 8;
-
-    /** After a non-FUA write: the autocommit and watermark heuristics, from the hints of its blocks. */
-    private void afterWrite(int hints) throws IOException {
-        if ((hints & HINT_AUTOCOMMIT) != 0) {
-            engine.maybeAutocommit(true);
-        }
-        if ((hints & HINT_HIGH_WATERMARK) != 0) {
-            writeback.kick();
-        }
-    }
-
-    /**
-     * Writes one block (src positioned at it, limited to it): {@link #CACHED} (plus hint bits), or
-     * {@link #WRITTEN_THROUGH} to the backing device (cleaner mode). Without {@code mayWait} it never waits
-     * for space or does backing I/O: it answers {@link #NO_SPACE} instead, src's position unchanged.
-     */
-    private int writeBlock(long sector, ByteBuffer src, boolean mayWait) throws IOException {
-        IndexShard sh = index.shardOf(sector);
-        for (long round = 0; ; round++) {
-            int slot = src.position();
-            int gateSlot = gate.enterShared();
-            try {
-                checkOpen();
-                long found = CacheIndex.NONE;
-                for (int steals = 0; ; steals++) {
-                    found = lookupOrAllocate(sh, sector);
-                    if (found != CacheIndex.NONE || steals == STEALS_MAX || !index.stealFree(sh)) {
-                        break;
-                    }
-                }
-                int e = (int) found;
-                if (e == THROUGH) {
-                    if (!mayWait) {
-                        return NO_SPACE;
-                    }
-                    writeThrough(sector, src);
-                    return WRITTEN_THROUGH;
-                }
-                if (e != CacheIndex.NONE) {
-                    int bits = (int) (found >>> 32);
-                    if ((bits & FRESH) != 0) {
-                        engine.noteUncommitted();
-                    }
-                    return copyIn(e, bits, sector, src);
-                }
-            } finally {
-                gate.exitShared(gateSlot);
-            }
-            src.position(slot);
-            if (!mayWait) {
-                return NO_SPACE;
-            }
-            waitForSpace(round);
-        }
-    }
-
-    /** Bit of {@link #lookupOrAllocate}'s upper word: the entry is fresh (allocated by this call). */
-    private static final int FRESH = 16;
-
-    /**
-     * Under sh's lock: the uncommitted entry already caching {@code sector} (rewritten in place), or a fresh
-     * FILLING entry linked as its newest version, or {@link #THROUGH}, or NONE when sh has no free entry.
-     * Returns the entry in the low 32 bits and FRESH plus hint bits in the high 32 bits.
-     */
-    private long lookupOrAllocate(IndexShard sh, long sector) {
-        sh.lock();
-        try {
-            int e = index.lookup(sh, sector);
-            if (e != CacheIndex.NONE && index.has(e, CacheIndex.UNCOMMITTED)) {
-                counters.writeHits.increment();
-                return e & 0xFFFF_FFFFL;
-            }
-            if (e == CacheIndex.NONE && cleaner) {
-                return THROUGH;
-            }
-            e = index.allocate(sh, sector, true);
-            if (e == CacheIndex.NONE) {
-                return CacheIndex.NONE;
-            }
-            index.set(e, CacheIndex.FILLING);
-            index.linkNewest(sh, e);
-            int bits = FRESH;
-            if (sh.noteUncommitted() >= shardAutocommitBlocks) {
-                bits |= HINT_AUTOCOMMIT;
-            }
-            if (sh.usedCount >= shardHighBlocks) {
-                bits |= HINT_HIGH_WATERMARK;
-            }
-            return ((long) bits << 32) | e;
-        } finally {
-            sh.unlock();
-        }
-    }
-
-    /** Copies the block into entry e (no lock held, inside the gate); for a fresh entry also its metadata. */
-    private int copyIn(int e, int bits, long sector, ByteBuffer src) {
-        boolean fresh = (bits & FRESH) != 0;
-        device.writePersistent(layout.dataOffset(e), src);
-        if (fresh) {
-            long off = CacheLayout.entryOffset(e);
-            device.writeLong(off + ENTRY_SECTOR_OFFSET, sector);
-            device.writeLong(off + ENTRY_SEQ_OFFSET, engine.seqCount());
-            device.flush(off, CacheLayout.ENTRY_BYTES);
-        }
-        // SFENCE orders only this core's non-temporal stores and cache-line write-backs:
-        // the committing thread's fence does not cover another core's. Drain here, so a
-        // write that returned is durable in the cache device (GOOD means "in the cache")
-        // and the commit point can never precede its data.
-        if (fenceWrites) {
-            device.drain();
-        }
-        if (fresh) {
-            index.clearFilling(e);
-        }
-        return CACHED | (bits & (HINT_AUTOCOMMIT | HINT_HIGH_WATERMARK));
-    }
-
-    private void writeThrough(long sector, ByteBuffer src) throws VolumeException {
-        try {
-            backing.write(backingOffset(sector), src);
-        } catch (IOException e) {
-            setStickyError("backing write failed in cleaner mode: " + e.getMessage());
-            throw new VolumeException(VolumeException.Kind.BACKING_WRITE_ERROR,
-                    "write-through of sector " + sector + " failed: " + e.getMessage(), e);
-        }
     }
 
     private void forceBacking() throws VolumeException {
@@ -491,38 +339,6 @@ final class CacheVolume implements Volume {
         } catch (IOException e) {
             throw new VolumeException(VolumeException.Kind.BACKING_WRITE_ERROR,
                     "forcing the backing device failed: " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * The cache is full: commit (so superseded versions are freed and new blocks become eligible), wake
-     * writeback, wait a bounded time. Fails only when writeback has stopped with a sticky error, since then
-     * no space can ever come back.
-     */
-    private void waitForSpace(long round) throws IOException {
-        if (round == 0) {
-            counters.fullWaits.increment();
-        }
-        engine.commit(false);
-        writeback.kick();
-        synchronized (waits) {
-            // Free entries in any shard: no wait, the next round steals them.
-            if (index.freeCount() == 0) {
-                if (writeback.failed() && feed.blocksUnderWriteback() == 0) {
-                    throw new VolumeException(VolumeException.Kind.BACKING_WRITE_ERROR,
-                            "cache full and writeback stopped: " + error);
-                }
-                try {
-                    waits.wait(FULL_WAIT_MS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException("interrupted while waiting for cache space");
-                }
-            }
-        }
-        checkWritable();
-        if (round > 0 && round % (TimeUnit.SECONDS.toMillis(10) / FULL_WAIT_MS) == 0) {
-            LOG.warn("volume {}: a write has waited {} ms for cache space", name, round * FULL_WAIT_MS);
         }
     }
 
