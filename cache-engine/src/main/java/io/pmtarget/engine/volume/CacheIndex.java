@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *                 {@link IndexShard} of about 200 B per shard (at most {@value #SHARDS_MAX})
  * </pre>
  *
- * <p>Sharding: a sector belongs to shard {@code top bits of hash(sector)}; that shard's lock guards the
+ * <p>Sharding: a sector belongs to shard {@code top bits of hash(sector's 256 KiB chunk)}; that shard's lock guards the
  * sector's hash chain, version chain and the FIFO its entries are on. Entries belong to shards by
  * entry-number range (home range) for the free lists only: a shard allocates from its own free list, and a
  * freed entry goes back to its home shard's list, so two writers touch different lines of these arrays and
@@ -56,6 +56,14 @@ final class CacheIndex {
     static final int STEAL_BLOCKS_MAX = 64;
     /** Tests only: forces the shard count of indexes built after it is set (0 = by capacity). */
     static volatile int forcedShards;
+    /**
+     * Sectors map to shards by 256 KiB chunk (2^9 sectors): a sequential run stays in one shard for a chunk,
+     * so a sequential writer keeps that shard's lock, lists and entry lines in its own cache, and two
+     * sequential writers in different regions rarely meet; random I/O spreads over the shards all the same.
+     */
+    static final int CHUNK_SECTORS_LOG2 = 9;
+    /** Tests only: forces the chunk size (log2 of sectors, 0 = by sector) of indexes built after it is set. */
+    static volatile int forcedChunkSectorsLog2 = -1;
 
     private static final java.lang.invoke.VarHandle FLAGS =
             java.lang.invoke.MethodHandles.arrayElementVarHandle(byte[].class);
@@ -70,6 +78,7 @@ final class CacheIndex {
     final SectorHash hash;
     final IndexShard[] shards;
     private final int shardBits;
+    private final int chunkSectorsLog2;
     final AtomicInteger flushPending = new AtomicInteger();
 
     CacheIndex(int capacity) {
@@ -96,6 +105,8 @@ final class CacheIndex {
         Arrays.fill(prev, NONE);
         Arrays.fill(flags, FREE);
         shardBits = Integer.numberOfTrailingZeros(shardCount);
+        int forcedChunk = forcedChunkSectorsLog2;
+        chunkSectorsLog2 = forcedChunk >= 0 ? forcedChunk : CHUNK_SECTORS_LOG2;
         shards = new IndexShard[shardCount];
         for (int s = 0; s < shardCount; s++) {
             shards[s] = new IndexShard(s, s * bucketsPerShard, bucketsPerShard, homeStart(s), homeStart(s + 1));
@@ -131,9 +142,9 @@ final class CacheIndex {
 
     // ---- shards and hashing
 
-    /** The shard whose lock guards {@code s}'s hash chain, versions and FIFO. */
+    /** The shard whose lock guards {@code s}'s hash chain, versions and FIFO: by hash of s's chunk. */
     IndexShard shardOf(long s) {
-        return shards[shardBits == 0 ? 0 : (int) (SectorHash.mix(s) >>> (64 - shardBits))];
+        return shards[shardBits == 0 ? 0 : (int) (SectorHash.mix(s >>> chunkSectorsLog2) >>> (64 - shardBits))];
     }
 
     /** First entry of shard {@code s}'s home range: ceil(s * capacity / shards). */

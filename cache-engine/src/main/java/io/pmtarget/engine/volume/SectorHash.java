@@ -42,7 +42,7 @@ final class SectorHash {
         Arrays.fill(hashNext, CacheIndex.NONE);
     }
 
-    /** A 64-bit mix of the sector: top bits pick the shard, low 32 bits the bucket within it. */
+    /** A 64-bit mix: of the sector's chunk, top bits pick the shard; of the sector, low 32 bits the bucket. */
     static long mix(long s) {
         long h = s * 0x9E3779B97F4A7C15L;
         return h ^ (h >>> 29);

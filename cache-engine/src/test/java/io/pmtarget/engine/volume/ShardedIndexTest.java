@@ -34,6 +34,24 @@ class ShardedIndexTest {
     }
 
     @Test
+    void sectorsOfOneChunkShareAShardAndChunksSpreadOverAll() {
+        CacheIndex index = new CacheIndex(4096, 16);
+        long chunkSectors = 1L << CacheIndex.CHUNK_SECTORS_LOG2;
+        int[] chunksPerShard = new int[16];
+        for (long chunk = 0; chunk < 1024; chunk++) {
+            IndexShard first = index.shardOf(chunk * chunkSectors);
+            for (long s = chunk * chunkSectors; s < (chunk + 1) * chunkSectors; s += 8) {
+                assertEquals(first, index.shardOf(s), "sector " + s);
+            }
+            chunksPerShard[first.number]++;
+        }
+        for (int s = 0; s < 16; s++) {
+            assertTrue(chunksPerShard[s] > 32 && chunksPerShard[s] < 96, "shard " + s + ": "
+                    + chunksPerShard[s] + " of 1024 chunks");
+        }
+    }
+
+    @Test
     void freeListsStartOnHomeRanges() {
         CacheIndex index = new CacheIndex(100, 4);
         int[] expectStart = {0, 25, 50, 75};

@@ -27,17 +27,20 @@ class ShardedVolumeTest {
     @AfterEach
     void unforce() {
         CacheIndex.forcedShards = 0;
+        CacheIndex.forcedChunkSectorsLog2 = -1;
     }
 
+    /** A volume of {@code shards} shards, sectors spread one by one (not by 256 KiB chunk: tiny volumes). */
     private Volume open(int shards, SimulatedPmemDevice pmem, MemBackingDevice backing, Map<String, String> options)
             throws Exception {
         CacheIndex.forcedShards = shards;
+        CacheIndex.forcedChunkSectorsLog2 = 0;
         try {
             Volume v = TestVolumes.open(pmem, backing, BS, options);
             assertEquals(shards, ((CacheVolume) v).index.shardCount());
             return v;
         } finally {
-            CacheIndex.forcedShards = 0;
+            unforce();
         }
     }
 
