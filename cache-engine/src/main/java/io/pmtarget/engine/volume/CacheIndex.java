@@ -377,6 +377,37 @@ final class CacheIndex {
         }
     }
 
+    /**
+     * {@link #release}s {@code n} entries with one lock per run of entries of the same shard: detached in
+     * the given order (a commit collects them shard by shard), then sorted by entry number, which groups
+     * them by home shard, and recycled. Reorders {@code es}.
+     */
+    void releaseAll(int[] es, int n) {
+        for (int i = 0; i < n; ) {
+            IndexShard sh = shardOf(sector[es[i]]);
+            sh.lock();
+            try {
+                for (; i < n && shardOf(sector[es[i]]) == sh; i++) {
+                    detach(sh, es[i]);
+                }
+            } finally {
+                sh.unlock();
+            }
+        }
+        Arrays.sort(es, 0, n);
+        for (int i = 0; i < n; ) {
+            IndexShard home = homeShard(es[i]);
+            home.lock();
+            try {
+                for (; i < n && homeShard(es[i]) == home; i++) {
+                    recycle(es[i]);
+                }
+            } finally {
+                home.unlock();
+            }
+        }
+    }
+
     /** Detach then recycle at once (no reader can hold e: the caller waited for a grace period or has none). */
     void release(int e) {
         detachLocking(e);

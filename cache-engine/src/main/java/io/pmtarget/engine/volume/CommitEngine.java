@@ -231,7 +231,11 @@ final class CommitEngine {
             commitClock.committed(seq, System.nanoTime());
         }
         for (int s = 0; s < index.shardCount(); s++) {
-            markShardCommitted(index.shard(s));
+            IndexShard sh = index.shard(s);
+            // Exact here: writers count under the shard lock inside the gate, which is now exclusive.
+            if (sh.uncommitted > 0) {
+                markShardCommitted(sh);
+            }
         }
     }
 

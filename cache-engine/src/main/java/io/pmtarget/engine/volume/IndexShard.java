@@ -9,8 +9,7 @@ import java.util.concurrent.locks.AbstractQueuedSynchronizer;
  *
  * <p>The lock is a non-reentrant mutex (the AQS javadoc's pattern), so the state word sits in this object,
  * next to the fields it guards; trailing padding keeps the next shard's fields off this shard's cache lines.
- * Counts read without the lock (autocommit and watermark heuristics, status) are volatile; they are written
- * under the lock only.
+ * Counts are written under the lock only; read without it they are hints (see the fields).
  */
 final class IndexShard extends IndexShardState {
 
@@ -48,10 +47,13 @@ abstract class IndexShardState extends AbstractQueuedSynchronizer {
     int fifoHead = CacheIndex.NONE;
     int fifoTail = CacheIndex.NONE;
     int freeHead = CacheIndex.NONE;
-    volatile int freeCount;
-    volatile int usedCount;
+    // Written under the lock only. Plain ints (a volatile store is a full fence on every allocation): reads
+    // without the lock (sums for status, watermarks, the steal pre-check) may be stale but never torn, and
+    // every loop that waits on them passes a monitor between reads.
+    int freeCount;
+    int usedCount;
     /** Fresh entries since the last commit point; reset by the commit under this lock. */
-    volatile int uncommitted;
+    int uncommitted;
     long firstUncommittedNanos;
 
     IndexShardState(int number, int bucketBase, int bucketCount, int homeStart, int homeEnd) {

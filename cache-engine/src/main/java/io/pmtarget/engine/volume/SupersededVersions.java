@@ -78,9 +78,7 @@ final class SupersededVersions {
         }
         v.device.drain();
         v.epochs.synchronize();
-        for (int i = 0; i < n; i++) {
-            index.release(entries[i]);
-        }
+        index.releaseAll(entries, n);
         count = 0;
         v.notifyWaiters();
     }
