@@ -36,10 +36,15 @@ final class StripedCounter {
         return sum;
     }
 
-    /** Zeroes every stripe; the caller knows no thread adds meanwhile (the commit gate is exclusive). */
+    /**
+     * Zeroes every stripe; the caller knows no thread adds meanwhile (the commit gate is exclusive). Stores
+     * only to stripes in use: each volatile store is a fence.
+     */
     void reset() {
         for (int s = 0; s <= stripeMask; s++) {
-            counts.set(s * STRIDE, 0);
+            if (counts.get(s * STRIDE) != 0) {
+                counts.set(s * STRIDE, 0);
+            }
         }
     }
 }
