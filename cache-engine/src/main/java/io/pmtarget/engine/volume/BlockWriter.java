@@ -53,7 +53,9 @@ final class BlockWriter {
         if ((hints & HINT_AUTOCOMMIT) != 0) {
             v.engine.maybeAutocommit(true);
         }
-        if ((hints & HINT_HIGH_WATERMARK) != 0) {
+        // A shard above its share of the watermark is a hint only (chunks do not spread evenly): check the sum.
+        if ((hints & HINT_HIGH_WATERMARK) != 0
+                && v.index.usedCount() * 100L >= (long) v.options.highWatermarkPct() * v.index.capacity()) {
             v.writeback.kick();
         }
     }
