@@ -8,7 +8,7 @@ import java.util.concurrent.locks.LockSupport;
  * drop step of a discard, close). Replaces a ReentrantReadWriteLock whose single state word every writer
  * CASed twice per block and whose hand-over parked and unparked every writer at every commit.
  *
- * <p>Writers count themselves in per-thread-hash stripes, one cache line each, so two writers on two cores
+ * <p>Writers count themselves in stripes chosen by thread id, one cache line each, so two writers on two cores
  * do not share a line. Dekker-style handshake (all accesses are volatile, so sequentially consistent): a
  * writer increments its stripe, then reads {@code exclusive}; the exclusive holder sets {@code exclusive},
  * then reads every stripe. Either the writer sees the flag (and backs out) or the holder sees the count
