@@ -1,42 +1,41 @@
 package io.pmtarget.engine.volume;
 
-import static io.pmtarget.engine.volume.CacheLayout.ENTRY_SECTOR_OFFSET;
-import static io.pmtarget.engine.volume.CacheLayout.ENTRY_SEQ_OFFSET;
 import static io.pmtarget.engine.volume.CacheLayout.SECTOR_BYTES;
 
 import io.pmtarget.engine.pmem.PmemDevice;
 import io.pmtarget.engine.writeback.Writeback;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * A dm-writecache volume: the I/O paths and the lifecycle. Commit and writeback selection live in
- * {@link CommitEngine}, recovery in {@link Recovery}, the index in {@link CacheIndex}.
+ * A dm-writecache volume: the I/O paths and the lifecycle. The per-block write path lives in
+ * {@link BlockWriter}, commits in {@link CommitEngine}, discards in {@link Discards}, writeback selection in
+ * {@link WritebackFeed}, recovery in {@link Recovery}, the index in {@link CacheIndex}.
  *
  * <p>Locking (no data copy runs under a lock):
  * <ul>
- * <li>{@code meta}, a plain monitor, guards the index; held for lookups and index updates only (tens of
- *     nanoseconds per block), never across a pmem or backing copy.</li>
+ * <li>Index shards ({@link IndexShard}): a sector's shard lock guards its lookups and index updates only
+ *     (tens of nanoseconds per block), never a pmem or backing copy. Writers of sectors in different shards
+ *     share no lock and no written cache line; at most one shard lock is held, except by writeback's pick
+ *     and a discard's drop step, which take all in ascending order.</li>
  * <li>{@code gate} ({@link IoGate}): writers are inside its shared side from the index lookup until their
  *     copy and entry store are done; a commit holds the exclusive side only for the drain, the seq_count
  *     store and the walk that clears UNCOMMITTED, so no copy into an uncommitted block straddles a commit
  *     point, and a commit sees every write that returned before it started.</li>
- * <li>{@code epochs} ({@link ReadEpochs}): readers look up under {@code meta}, then copy from pmem outside
+ * <li>{@code epochs} ({@link ReadEpochs}): readers look up under the shard lock, then copy from pmem outside
  *     it; entries leave the index (commit, writeback, discard) by unlink, read grace period, then free list,
  *     so a block is never reused under a reader.</li>
  * <li>A fresh entry is linked into the index FILLING; its writer clears the flag (lock-free, see
  *     {@link CacheIndex#clearFilling}) once its copy is done. Readers skip a FILLING entry to the older
  *     version or the backing device, so a read racing a write never returns a previous owner's block.</li>
+ * <li>{@code waits}, a monitor holding no state: full-cache, flush, drain and discard waits; everything
+ *     that frees entries or ends writeback notifies it, holding no shard lock.</li>
  * </ul>
- * Lock order: commit lock, then gate (exclusive), then {@code meta}. RAM per cache block is unchanged by
- * this (31.67 B at most, see {@link CacheIndex}): gate and read epochs are a few cache lines per volume.
+ * Lock order: commit lock, then gate (exclusive), then {@code waits}, then a shard lock. RAM per cache block
+ * is at most 31 B (see {@link CacheIndex}): gate, read epochs and shards are a few cache lines each.
  */
 final class CacheVolume implements Volume {
 
-    private static final Logger LOG = LoggerFactory.getLogger(CacheVolume.class);
     /** Bounded wait per round while the cache is full; the loop re-checks error and close state. */
     static final long FULL_WAIT_MS = 50;
 
@@ -46,16 +45,18 @@ final class CacheVolume implements Volume {
     final CacheLayout layout;
     final CacheIndex index;
     final VolumeOptions options;
-    final Object meta = new Object();
+    /** Waits for space, writeback or flush progress; guards nothing (see the class comment). */
+    final Object waits = new Object();
     final IoGate gate = new IoGate(IoGate.defaultStripes());
-    /** False only under the test fault that removes the fences between data and commit point. */
-    private final boolean fenceWrites;
     /** Persisting is CPU-only (native flushes): {@link #tryWrite} may run; with msync it always declines. */
     private final boolean inlineWrites;
     final ReadEpochs epochs = new ReadEpochs(IoGate.defaultStripes());
     final VolumeCounters counters = new VolumeCounters();
     final CommitEngine engine;
+    final Discards discards;
+    final WritebackFeed feed;
     final Writeback writeback;
+    private final BlockWriter writes;
     private final long volumeBytes;
     private final int blockBytes;
     private final int sectorsPerBlock;
@@ -80,9 +81,11 @@ final class CacheVolume implements Volume {
         this.error = recovery.corruption() == null ? null : "cache metadata corrupt: " + recovery.corruption();
         this.cleaner = options.cleaner();
         this.engine = new CommitEngine(this, recovery.seqCount(), fault);
-        this.fenceWrites = fault != CommitFault.SKIP_DRAIN_BEFORE_SEQ;
+        this.discards = new Discards(this);
+        this.feed = new WritebackFeed(this);
+        this.writes = new BlockWriter(this, fault != CommitFault.SKIP_DRAIN_BEFORE_SEQ);
         this.inlineWrites = device.persistsWithoutBlocking();
-        this.writeback = new Writeback(name, engine, options.writebackJobsMax());
+        this.writeback = new Writeback(name, feed, options.writebackJobsMax());
         if (!readOnly) {
             writeback.start();
         }
@@ -112,6 +115,13 @@ final class CacheVolume implements Volume {
         return error;
     }
 
+    /** Wakes every waiter on {@link #waits}; the caller holds no shard lock. */
+    void notifyWaiters() {
+        synchronized (waits) {
+            waits.notifyAll();
+        }
+    }
+
     void setStickyError(String text) {
         if (error == null) {
             error = text;
@@ -134,13 +144,13 @@ final class CacheVolume implements Volume {
         }
     }
 
-    private void checkOpen() throws VolumeException {
+    void checkOpen() throws VolumeException {
         if (closed) {
             throw new VolumeException(VolumeException.Kind.CLOSED, "volume " + name + " is closed");
         }
     }
 
-    private void checkWritable() throws VolumeException {
+    void checkWritable() throws VolumeException {
         checkOpen();
         if (readOnly) {
             throw new VolumeException(VolumeException.Kind.READ_ONLY, "volume " + name + " is read-only: " + error);
@@ -201,16 +211,14 @@ final class CacheVolume implements Volume {
             long missRunBlocks = 0;
             int token = epochs.enter();
             try {
-                int e;
-                synchronized (meta) {
-                    checkOpen();
-                    e = index.lookupReadable(firstSector + b * sectorsPerBlock);
-                    if (e == CacheIndex.NONE) {
-                        do {
-                            missRunBlocks++;
-                        } while (b + missRunBlocks < blocks
-                                && index.lookupReadable(firstSector + (b + missRunBlocks) * sectorsPerBlock) == CacheIndex.NONE);
-                    }
+                // A reader that entered after close's grace period began sees closed (volatile, set before it).
+                checkOpen();
+                int e = lookupReadable(firstSector + b * sectorsPerBlock);
+                if (e == CacheIndex.NONE) {
+                    do {
+                        missRunBlocks++;
+                    } while (b + missRunBlocks < blocks
+                            && lookupReadable(firstSector + (b + missRunBlocks) * sectorsPerBlock) == CacheIndex.NONE);
                 }
                 if (e != CacheIndex.NONE) {
                     // Outside the index lock: the read section keeps e from being recycled meanwhile.
@@ -234,6 +242,16 @@ final class CacheVolume implements Volume {
         return true;
     }
 
+    private int lookupReadable(long sector) {
+        IndexShard sh = index.shardOf(sector);
+        sh.lock();
+        try {
+            return index.lookupReadable(sh, sector);
+        } finally {
+            sh.unlock();
+        }
+    }
+
     /** One backing I/O for a run of uncached blocks. */
     private void readBacking(long sector, ByteBuffer dst, long blocks) throws VolumeException {
         dst.limit(dst.position() + (int) (blocks * blockBytes));
@@ -254,10 +272,13 @@ final class CacheVolume implements Volume {
         long firstSector = offsetBytes / SECTOR_BYTES;
         long blocks = src.remaining() / blockBytes;
         boolean wroteThrough = false;
+        int hints = 0;
         try {
             for (long b = 0; b < blocks; b++) {
                 src.limit(src.position() + blockBytes);
-                wroteThrough |= writeBlock(firstSector + b * sectorsPerBlock, src, true) == WRITTEN_THROUGH;
+                int result = writes.writeBlock(firstSector + b * sectorsPerBlock, src, true);
+                wroteThrough |= result == BlockWriter.WRITTEN_THROUGH;
+                hints |= result;
             }
         } finally {
             src.limit(end);
@@ -270,7 +291,7 @@ final class CacheVolume implements Volume {
             engine.commit(true);
             counters.fuaWriteLatency.record(startNanos);
         } else {
-            engine.maybeAutocommit();
+            writes.afterWrite(hints);
             counters.writeLatency.record(startNanos);
         }
     }
@@ -278,7 +299,7 @@ final class CacheVolume implements Volume {
     @Override
     public boolean tryFlush() throws IOException {
         checkOpen();
-        return inlineWrites && engine.tryCommit();
+        return inlineWrites && engine.tryCommit(true);
     }
 
     @Override
@@ -298,10 +319,13 @@ final class CacheVolume implements Volume {
         int end = src.limit();
         long firstSector = offsetBytes / SECTOR_BYTES;
         long blocks = src.remaining() / blockBytes;
+        int hints = 0;
         try {
             for (long b = 0; b < blocks; b++) {
                 src.limit(src.position() + blockBytes);
-                if (writeBlock(firstSector + b * sectorsPerBlock, src, false) == NO_SPACE) {
+                int result = writes.writeBlock(firstSector + b * sectorsPerBlock, src, false);
+                hints |= result;
+                if (result == BlockWriter.NO_SPACE) {
                     // Blocks before b may hold the new data already: harmless, nothing was acknowledged,
                     // and the blocking write() the caller falls back to rewrites them all.
                     src.position(start);
@@ -313,7 +337,7 @@ final class CacheVolume implements Volume {
         } finally {
             src.limit(end);
         }
-        if (fua && !engine.tryCommit()) {
+        if (fua && !engine.tryCommit(true)) {
             // In the cache but not committed: the caller's write(fua) rewrites it and commits.
             src.position(start);
             counters.inlineFallbacks.increment();
@@ -324,92 +348,10 @@ final class CacheVolume implements Volume {
         if (fua) {
             counters.fuaWriteLatency.record(startNanos);
         } else {
-            engine.maybeAutocommit();
+            writes.afterWrite(hints);
             counters.writeLatency.record(startNanos);
         }
         return true;
-    }
-
-    /** {@link #writeBlock} outcomes. */
-    private static final int CACHED = 0;
-    private static final int WRITTEN_THROUGH = 1;
-    private static final int NO_SPACE = 2;
-
-    /**
-     * Writes one block (src positioned at it, limited to it): {@link #CACHED}, or {@link #WRITTEN_THROUGH}
-     * to the backing device (cleaner mode). Without {@code mayWait} it never waits for space or does
-     * backing I/O: it answers {@link #NO_SPACE} instead, src's position unchanged.
-     */
-    private int writeBlock(long sector, ByteBuffer src, boolean mayWait) throws IOException {
-        for (long round = 0; ; round++) {
-            int slot = src.position();
-            int gateSlot = gate.enterShared();
-            try {
-                checkOpen();
-                int e;
-                boolean fresh = false;
-                synchronized (meta) {
-                    e = index.lookup(sector);
-                    if (e != CacheIndex.NONE && index.has(e, CacheIndex.UNCOMMITTED)) {
-                        counters.writeHits.increment();
-                    } else if (e == CacheIndex.NONE && cleaner) {
-                        e = -2;
-                    } else {
-                        e = index.allocate(sector, true);
-                        if (e != CacheIndex.NONE) {
-                            index.set(e, CacheIndex.FILLING);
-                            index.linkNewest(e);
-                            engine.noteUncommitted();
-                            fresh = true;
-                        }
-                    }
-                }
-                if (e == -2) {
-                    if (!mayWait) {
-                        return NO_SPACE;
-                    }
-                    writeThrough(sector, src);
-                    return WRITTEN_THROUGH;
-                }
-                if (e != CacheIndex.NONE) {
-                    device.writePersistent(layout.dataOffset(e), src);
-                    if (fresh) {
-                        long off = CacheLayout.entryOffset(e);
-                        device.writeLong(off + ENTRY_SECTOR_OFFSET, sector);
-                        device.writeLong(off + ENTRY_SEQ_OFFSET, engine.seqCount());
-                        device.flush(off, CacheLayout.ENTRY_BYTES);
-                    }
-                    // SFENCE orders only this core's non-temporal stores and cache-line write-backs:
-                    // the committing thread's fence does not cover another core's. Drain here, so a
-                    // write that returned is durable in the cache device (GOOD means "in the cache")
-                    // and the commit point can never precede its data.
-                    if (fenceWrites) {
-                        device.drain();
-                    }
-                    if (fresh) {
-                        index.clearFilling(e);
-                    }
-                    return CACHED;
-                }
-            } finally {
-                gate.exitShared(gateSlot);
-            }
-            src.position(slot);
-            if (!mayWait) {
-                return NO_SPACE;
-            }
-            waitForSpace(round);
-        }
-    }
-
-    private void writeThrough(long sector, ByteBuffer src) throws VolumeException {
-        try {
-            backing.write(backingOffset(sector), src);
-        } catch (IOException e) {
-            setStickyError("backing write failed in cleaner mode: " + e.getMessage());
-            throw new VolumeException(VolumeException.Kind.BACKING_WRITE_ERROR,
-                    "write-through of sector " + sector + " failed: " + e.getMessage(), e);
-        }
     }
 
     private void forceBacking() throws VolumeException {
@@ -418,37 +360,6 @@ final class CacheVolume implements Volume {
         } catch (IOException e) {
             throw new VolumeException(VolumeException.Kind.BACKING_WRITE_ERROR,
                     "forcing the backing device failed: " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * The cache is full: commit (so superseded versions are freed and new blocks become eligible), wake
-     * writeback, wait a bounded time. Fails only when writeback has stopped with a sticky error, since then
-     * no space can ever come back.
-     */
-    private void waitForSpace(long round) throws IOException {
-        if (round == 0) {
-            counters.fullWaits.increment();
-        }
-        engine.commit(false);
-        writeback.kick();
-        synchronized (meta) {
-            if (index.freeCount() == 0) {
-                if (writeback.failed() && engine.blocksUnderWriteback() == 0) {
-                    throw new VolumeException(VolumeException.Kind.BACKING_WRITE_ERROR,
-                            "cache full and writeback stopped: " + error);
-                }
-                try {
-                    meta.wait(FULL_WAIT_MS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException("interrupted while waiting for cache space");
-                }
-            }
-        }
-        checkWritable();
-        if (round > 0 && round % (TimeUnit.SECONDS.toMillis(10) / FULL_WAIT_MS) == 0) {
-            LOG.warn("volume {}: a write has waited {} ms for cache space", name, round * FULL_WAIT_MS);
         }
     }
 
@@ -470,16 +381,16 @@ final class CacheVolume implements Volume {
         }
         long firstSector = offsetBytes / SECTOR_BYTES;
         long blocks = lengthBytes / blockBytes;
-        engine.discardCached(firstSector, blocks);
+        discards.discardCached(firstSector, blocks);
         try {
             backing.discard(backingOffset(firstSector), lengthBytes);
             backing.force();
         } catch (IOException e) {
-            engine.abortDiscard();
+            discards.abortDiscard();
             throw new VolumeException(VolumeException.Kind.BACKING_WRITE_ERROR,
                     "discard on the backing device failed: " + e.getMessage(), e);
         }
-        engine.freeDropped();
+        discards.freeDropped();
         engine.commit(true);
         counters.discards.increment();
     }
@@ -491,17 +402,14 @@ final class CacheVolume implements Volume {
 
     @Override
     public VolumeStatus status() {
-        long free;
-        long total;
-        synchronized (meta) {
-            free = index.freeCount();
-            total = index.capacity();
-        }
+        long free = index.freeCount();
+        long total = index.capacity();
         java.util.Map<String, Long> map = counters.snapshot();
         map.put("index_ram_bytes", index.ramBytes());
+        map.put("index_shards", (long) index.shardCount());
         map.put("seq_count", engine.seqCount());
         map.put("cleaner", cleaner ? 1L : 0L);
-        return new VolumeStatus(name, error, readOnly, total, free, engine.blocksUnderWriteback(), device.mode(), map);
+        return new VolumeStatus(name, error, readOnly, total, free, feed.blocksUnderWriteback(), device.mode(), map);
     }
 
     @Override
@@ -510,13 +418,13 @@ final class CacheVolume implements Volume {
         switch (message) {
             case "flush" -> {
                 checkWritable();
-                engine.drainCachedAtArrival();
+                feed.drainCachedAtArrival();
             }
             case "flush_on_suspend" -> flushOnSuspend = true;
             case "cleaner" -> {
                 checkWritable();
                 cleaner = true;
-                engine.drainAll();
+                feed.drainAll();
             }
             default -> throw new IllegalArgumentException("message: unknown '" + message
                     + "' (known: flush, flush_on_suspend, cleaner)");
@@ -530,7 +438,7 @@ final class CacheVolume implements Volume {
         }
         try {
             if (!readOnly && (drain || flushOnSuspend) && !writeback.failed()) {
-                engine.drainAll();
+                feed.drainAll();
             }
             if (!readOnly) {
                 engine.commit(true);
@@ -538,11 +446,7 @@ final class CacheVolume implements Volume {
         } finally {
             // Exclusive gate: no writer is copying; later writers see CLOSED before they touch the device.
             // Then a read grace period: every reader that did not see CLOSED has finished its copy.
-            engine.runExclusive(() -> {
-                synchronized (meta) {
-                    closed = true;
-                }
-            });
+            closeGate();
             epochs.synchronize();
             writeback.close();
             try {
@@ -550,6 +454,15 @@ final class CacheVolume implements Volume {
             } finally {
                 device.close();
             }
+        }
+    }
+
+    /** Sets closed with the gate exclusive: no writer is copying, later ones see CLOSED first. */
+    private void closeGate() {
+        try {
+            engine.runExclusive(() -> closed = true);
+        } catch (InterruptedException e) {
+            throw new AssertionError("setting closed does not wait", e);
         }
     }
 

@@ -8,7 +8,7 @@ import java.util.concurrent.locks.LockSupport;
  * drop step of a discard, close). Replaces a ReentrantReadWriteLock whose single state word every writer
  * CASed twice per block and whose hand-over parked and unparked every writer at every commit.
  *
- * <p>Writers count themselves in per-thread-hash stripes, one cache line each, so two writers on two cores
+ * <p>Writers count themselves in stripes chosen by thread id, one cache line each, so two writers on two cores
  * do not share a line. Dekker-style handshake (all accesses are volatile, so sequentially consistent): a
  * writer increments its stripe, then reads {@code exclusive}; the exclusive holder sets {@code exclusive},
  * then reads every stripe. Either the writer sees the flag (and backs out) or the holder sees the count
@@ -45,9 +45,17 @@ final class IoGate {
 
     /** The calling thread's stripe slot; stable per thread, so enter and exit use the same slot. */
     int slot() {
-        int h = System.identityHashCode(Thread.currentThread());
-        h ^= h >>> 16;
-        return (h & stripeMask) * STRIDE;
+        return threadStripe(stripeMask) * STRIDE;
+    }
+
+    /**
+     * The calling thread's stripe under {@code mask}: from the thread id, so threads created one after the
+     * other (an I/O thread pool, JMH's workers) get different stripes; an identity hash collided for 1 pair
+     * of threads in 16, making the pair share one line for the thread's whole life.
+     */
+    static int threadStripe(int mask) {
+        long id = Thread.currentThread().getId();
+        return (int) (id ^ (id >>> 16)) & mask;
     }
 
     /** Enters the shared side; returns the slot to pass to {@link #exitShared(int)}. */

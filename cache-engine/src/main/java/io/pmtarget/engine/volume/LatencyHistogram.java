@@ -45,8 +45,7 @@ public final class LatencyHistogram {
 
     /** Records one operation that started at {@code startNanos} (System.nanoTime) and ends now. */
     void record(long startNanos) {
-        int h = System.identityHashCode(Thread.currentThread());
-        int stripe = (h ^ (h >>> 16)) & stripeMask;
+        int stripe = IoGate.threadStripe(stripeMask);
         counts.incrementAndGet(stripe * ROW + bucket(System.nanoTime() - startNanos));
     }
 

@@ -39,8 +39,7 @@ final class ReadEpochs {
 
     /** Enters a read-side section; returns the token for {@link #exit(int)}. */
     int enter() {
-        int h = System.identityHashCode(Thread.currentThread());
-        int stripe = (h ^ (h >>> 16)) & stripeMask;
+        int stripe = IoGate.threadStripe(stripeMask);
         while (true) {
             long e = epoch;
             int slot = ((int) (e & 1) * stripes + stripe) * IoGate.STRIDE;

@@ -56,14 +56,14 @@ final class Recovery {
         }
         // Pass 1, entry order (sequential over the per-entry arrays): hash every committed entry by sector,
         // keeping the highest seq of each sector.
-        index.resetForRecovery();
+        IndexRecovery.resetForRecovery(index);
         int superseded = 0;
         int[] losers = new int[Math.max(valid, 1)];
         for (int e = 0; e < n; e++) {
             if (!isCommitted(seqs[e], superSeq)) {
                 continue;
             }
-            int existing = index.insertRecovered(e, sectorsOf[e]);
+            int existing = IndexRecovery.insertRecovered(index, e, sectorsOf[e]);
             if (existing == CacheIndex.NONE) {
                 continue;
             }
@@ -72,7 +72,7 @@ final class Recovery {
                         + " with seq " + seqs[e];
             }
             if (Long.compareUnsigned(seqs[e], seqs[existing]) > 0) {
-                index.replaceRecovered(existing, e);
+                IndexRecovery.replaceRecovered(index, existing, e);
                 losers[superseded++] = existing;
             } else {
                 losers[superseded++] = e;
@@ -81,7 +81,7 @@ final class Recovery {
         // Pass 2, seq order: the FIFO (writeback order) continues where it was before the restart.
         int[] order = sortBySeq(seqs, index, valid - superseded);
         for (int e : order) {
-            index.appendRecovered(e);
+            IndexRecovery.appendRecovered(index, e);
         }
         index.rebuildFreeList();
         if (corruption == null) {

@@ -32,9 +32,11 @@ final class SupersededVersions {
      * dropped entries may be interleaved), clears UNCOMMITTED and collects every older version that is not
      * under writeback, flagged SUPERSEDED. Stops early, before an entry it leaves UNCOMMITTED, once
      * {@link #BATCH} versions are collected, and returns that entry (it stays in the FIFO: nothing
-     * detaches an uncommitted entry while the gate is exclusive); NONE when done. Under v.meta.
+     * detaches an uncommitted entry while the gate is exclusive); NONE when done. Under {@code sh}'s lock;
+     * all versions of a sector are in its shard, so every version collected is too.
      */
-    int markCommittedAndCollect(int from) {
+    int markCommittedAndCollect(IndexShard sh, int from) {
+        assert sh.isHeldByCurrentThread() : "collecting without the shard lock";
         for (int e = from; e != CacheIndex.NONE; e = index.fifoPrev(e)) {
             byte f = index.flags(e);
             if ((f & (CacheIndex.UNCOMMITTED | CacheIndex.DROPPED)) == 0) {
@@ -62,8 +64,9 @@ final class SupersededVersions {
     }
 
     /**
-     * Frees the collected versions: durable free stores, one drain, a read grace period, then back to the
-     * free list. Writers may run meanwhile (no writer touches a non-newest version).
+     * Frees the collected versions: durable free stores, one drain, a read grace period, then back to their
+     * home shards' free lists. Writers may run meanwhile (no writer touches a non-newest version). Holds no
+     * shard lock when called.
      */
     void free() {
         int n = count;
@@ -75,13 +78,8 @@ final class SupersededVersions {
         }
         v.device.drain();
         v.epochs.synchronize();
-        synchronized (v.meta) {
-            for (int i = 0; i < n; i++) {
-                assert index.has(entries[i], CacheIndex.SUPERSEDED) : "entry " + entries[i] + " lost SUPERSEDED";
-                index.release(entries[i]);
-            }
-            count = 0;
-            v.meta.notifyAll();
-        }
+        index.releaseAll(entries, n);
+        count = 0;
+        v.notifyWaiters();
     }
 }

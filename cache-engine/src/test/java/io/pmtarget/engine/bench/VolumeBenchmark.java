@@ -44,6 +44,10 @@ public class VolumeBenchmark {
     @Param({"/dev/shm"})
     public String dir;
 
+    /** autocommit_blocks; {@code -p autocommit=1000000} takes commits out (writes then hit in place). */
+    @Param({"64"})
+    public String autocommit;
+
     private Volume volume;
     private Path cache;
     private Path backing;
@@ -75,7 +79,7 @@ public class VolumeBenchmark {
         Files.deleteIfExists(cache);
         Files.deleteIfExists(backing);
         volume = Volumes.open(new VolumeSpec("bench", cache, CACHE_BYTES, backing, 256L << 20, BLOCK_BYTES,
-                persistence, Map.of()));
+                persistence, Map.of("autocommit_blocks", autocommit)));
         ByteBuffer b = ByteBuffer.allocateDirect(BLOCK_BYTES);
         for (int i = 0; i < SPAN_BLOCKS; i++) {
             volume.write((long) i * BLOCK_BYTES, b.clear(), false);

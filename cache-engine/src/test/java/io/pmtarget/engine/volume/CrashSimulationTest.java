@@ -82,7 +82,17 @@ class CrashSimulationTest {
         double crashProbability = 0.05 + rnd.nextDouble() * 0.1;
         List<String> violations = new ArrayList<>();
         AtomicInteger points = new AtomicInteger();
-        Volume v = Volumes.open(TestVolumes.spec(bs, options), pmem, backing, fault);
+        // 1, 2 or 4 index shards (8-31 blocks would get one), sectors spread one by one (the 40 blocks fit in
+        // one 256 KiB chunk): stealing and the merged writeback order run too.
+        CacheIndex.forcedShards = 1 << rnd.nextInt(3);
+        CacheIndex.forcedChunkSectorsLog2 = 0;
+        Volume v;
+        try {
+            v = Volumes.open(TestVolumes.spec(bs, options), pmem, backing, fault);
+        } finally {
+            CacheIndex.forcedShards = 0;
+            CacheIndex.forcedChunkSectorsLog2 = -1;
+        }
         pmem.setHook((device, op) -> {
             if (crashRnd.nextDouble() < crashProbability) {
                 points.incrementAndGet();

@@ -1,0 +1,210 @@
+package io.pmtarget.engine.volume;
+
+import static io.pmtarget.engine.volume.CacheLayout.ENTRY_SECTOR_OFFSET;
+import static io.pmtarget.engine.volume.CacheLayout.ENTRY_SEQ_OFFSET;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The write path of a {@link CacheVolume}, one block at a time: inside the commit gate, find the block's
+ * uncommitted entry or take a fresh one under its shard's lock (stealing free entries from other shards
+ * first), then copy data and entry with no lock held and fence on this core. Waits for space only when
+ * every shard is out of free entries, and never when the caller may not wait ({@code tryWrite}).
+ */
+final class BlockWriter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BlockWriter.class);
+
+    private final CacheVolume v;
+    /** False only under the test fault that removes the fences between data and commit point. */
+    private final boolean fenceWrites;
+    /** Hint thresholds per shard: its share of autocommit_blocks and of the high watermark. */
+    private final long shardAutocommitBlocks;
+    private final long shardHighBlocks;
+
+    BlockWriter(CacheVolume volume, boolean fenceWrites) {
+        this.v = volume;
+        this.fenceWrites = fenceWrites;
+        int shards = volume.index.shardCount();
+        this.shardAutocommitBlocks = Math.max(1, volume.options.autocommitBlocks() / shards);
+        this.shardHighBlocks = Math.max(1,
+                (long) volume.options.highWatermarkPct() * volume.index.capacity() / 100 / shards);
+    }
+
+    /** {@link #writeBlock} outcomes (CACHED may carry the hint bits below). */
+    private static final int CACHED = 0;
+    static final int WRITTEN_THROUGH = 1;
+    static final int NO_SPACE = 2;
+    /** Hint: the block's shard holds its share of autocommit_blocks; the total is worth checking. */
+    private static final int HINT_AUTOCOMMIT = 4;
+    /** Hint: the block's shard holds its share of the high watermark; wake v.writeback. */
+    private static final int HINT_HIGH_WATERMARK = 8;
+    /** Entry placeholder of {@link #writeBlock}: uncached block in v.cleaner mode, write it through. */
+    private static final int THROUGH = -2;
+    /** Steal attempts per block before the writer counts the cache as full for this round. */
+    private static final int STEALS_MAX = 8;
+
+    /** After a non-FUA write: the autocommit and watermark heuristics, from the hints of its blocks. */
+    void afterWrite(int hints) throws IOException {
+        if ((hints & HINT_AUTOCOMMIT) != 0) {
+            v.engine.maybeAutocommit(true);
+        }
+        // A shard above its share of the watermark is a hint only (chunks do not spread evenly): check the sum.
+        if ((hints & HINT_HIGH_WATERMARK) != 0
+                && v.index.usedCount() * 100L >= (long) v.options.highWatermarkPct() * v.index.capacity()) {
+            v.writeback.kick();
+        }
+    }
+
+    /**
+     * Writes one block (src positioned at it, limited to it): {@link #CACHED} (plus hint bits), or
+     * {@link #WRITTEN_THROUGH} to the backing device (v.cleaner mode). Without {@code mayWait} it never waits
+     * for space or does backing I/O: it answers {@link #NO_SPACE} instead, src's position unchanged.
+     */
+    int writeBlock(long sector, ByteBuffer src, boolean mayWait) throws IOException {
+        IndexShard sh = v.index.shardOf(sector);
+        for (long round = 0; ; round++) {
+            int slot = src.position();
+            int gateSlot = v.gate.enterShared();
+            try {
+                v.checkOpen();
+                long found = CacheIndex.NONE;
+                for (int steals = 0; ; steals++) {
+                    found = lookupOrAllocate(sh, sector);
+                    if (found != CacheIndex.NONE || steals == STEALS_MAX || !v.index.stealFree(sh)) {
+                        break;
+                    }
+                }
+                int e = (int) found;
+                if (e == THROUGH) {
+                    if (!mayWait) {
+                        return NO_SPACE;
+                    }
+                    writeThrough(sector, src);
+                    return WRITTEN_THROUGH;
+                }
+                if (e != CacheIndex.NONE) {
+                    int bits = (int) (found >>> 32);
+                    if ((bits & FRESH) != 0) {
+                        v.engine.noteUncommitted();
+                    }
+                    return copyIn(e, bits, sector, src);
+                }
+            } finally {
+                v.gate.exitShared(gateSlot);
+            }
+            src.position(slot);
+            if (!mayWait) {
+                return NO_SPACE;
+            }
+            waitForSpace(round);
+        }
+    }
+
+    /** Bit of {@link #lookupOrAllocate}'s upper word: the entry is fresh (allocated by this call). */
+    private static final int FRESH = 16;
+
+    /**
+     * Under sh's lock: the uncommitted entry already caching {@code sector} (rewritten in place), or a fresh
+     * FILLING entry linked as its newest version, or {@link #THROUGH}, or NONE when sh has no free entry.
+     * Returns the entry in the low 32 bits and FRESH plus hint bits in the high 32 bits.
+     */
+    private long lookupOrAllocate(IndexShard sh, long sector) {
+        sh.lock();
+        try {
+            int e = v.index.lookup(sh, sector);
+            if (e != CacheIndex.NONE && v.index.has(e, CacheIndex.UNCOMMITTED)) {
+                v.counters.writeHits.increment();
+                return e & 0xFFFF_FFFFL;
+            }
+            if (e == CacheIndex.NONE && v.cleaner) {
+                return THROUGH;
+            }
+            e = v.index.allocate(sh, sector, true);
+            if (e == CacheIndex.NONE) {
+                return CacheIndex.NONE;
+            }
+            v.index.set(e, CacheIndex.FILLING);
+            v.index.linkNewest(sh, e);
+            int bits = FRESH;
+            if (sh.noteUncommitted() >= shardAutocommitBlocks) {
+                bits |= HINT_AUTOCOMMIT;
+            }
+            if (sh.usedCount >= shardHighBlocks) {
+                bits |= HINT_HIGH_WATERMARK;
+            }
+            return ((long) bits << 32) | e;
+        } finally {
+            sh.unlock();
+        }
+    }
+
+    /** Copies the block into entry e (no lock held, inside the gate); for a fresh entry also its metadata. */
+    private int copyIn(int e, int bits, long sector, ByteBuffer src) {
+        boolean fresh = (bits & FRESH) != 0;
+        v.device.writePersistent(v.layout.dataOffset(e), src);
+        if (fresh) {
+            long off = CacheLayout.entryOffset(e);
+            v.device.writeLong(off + ENTRY_SECTOR_OFFSET, sector);
+            v.device.writeLong(off + ENTRY_SEQ_OFFSET, v.engine.seqCount());
+            v.device.flush(off, CacheLayout.ENTRY_BYTES);
+        }
+        // SFENCE orders only this core's non-temporal stores and cache-line write-backs:
+        // the committing thread's fence does not cover another core's. Drain here, so a
+        // write that returned is durable in the cache device (GOOD means "in the cache")
+        // and the commit point can never precede its data.
+        if (fenceWrites) {
+            v.device.drain();
+        }
+        if (fresh) {
+            v.index.clearFilling(e);
+        }
+        return CACHED | (bits & (HINT_AUTOCOMMIT | HINT_HIGH_WATERMARK));
+    }
+
+    private void writeThrough(long sector, ByteBuffer src) throws VolumeException {
+        try {
+            v.backing.write(v.backingOffset(sector), src);
+        } catch (IOException e) {
+            v.setStickyError("backing write failed in v.cleaner mode: " + e.getMessage());
+            throw new VolumeException(VolumeException.Kind.BACKING_WRITE_ERROR,
+                    "write-through of sector " + sector + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The cache is full: commit (so superseded versions are freed and new blocks become eligible), wake
+     * writeback, wait a bounded time. Fails only when writeback has stopped with a sticky error, since then
+     * no space can ever come back.
+     */
+    private void waitForSpace(long round) throws IOException {
+        if (round == 0) {
+            v.counters.fullWaits.increment();
+        }
+        v.engine.commit(false);
+        v.writeback.kick();
+        synchronized (v.waits) {
+            // Free entries in any shard: no wait, the next round steals them.
+            if (v.index.freeCount() == 0) {
+                if (v.writeback.failed() && v.feed.blocksUnderWriteback() == 0) {
+                    throw new VolumeException(VolumeException.Kind.BACKING_WRITE_ERROR,
+                            "cache full and writeback stopped: " + v.error());
+                }
+                try {
+                    v.waits.wait(CacheVolume.FULL_WAIT_MS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while waiting for cache space");
+                }
+            }
+        }
+        v.checkWritable();
+        if (round > 0 && round % (TimeUnit.SECONDS.toMillis(10) / CacheVolume.FULL_WAIT_MS) == 0) {
+            LOG.warn("volume {}: a write has waited {} ms for cache space", v.name, round * CacheVolume.FULL_WAIT_MS);
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package io.pmtarget.engine.volume;
+
+import java.util.concurrent.locks.AbstractQueuedSynchronizer;
+
+/**
+ * One shard of the {@link CacheIndex}: its lock and its list heads and counts. Sectors belong to a shard by
+ * hash of the sector; the shard's lock guards the hash chains of its sectors, its FIFO (the used entries of
+ * its sectors, in seq order) and its free list (initially the entries of its home range).
+ *
+ * <p>The lock is a non-reentrant mutex (the AQS javadoc's pattern), so the state word sits in this object,
+ * next to the fields it guards; trailing padding keeps the next shard's fields off this shard's cache lines.
+ * Counts are written under the lock only; read without it they are hints (see the fields).
+ */
+final class IndexShard extends IndexShardState {
+
+    private static final long serialVersionUID = 1L;
+    // Padding: 64 bytes after the state (subclass fields are laid out after the superclass's), so this
+    // shard's hot fields and the next object's never share a cache line.
+    long pad0;
+    long pad1;
+    long pad2;
+    long pad3;
+    long pad4;
+    long pad5;
+    long pad6;
+    long pad7;
+
+    IndexShard(int number, int bucketBase, int bucketCount, int homeStart, int homeEnd) {
+        super(number, bucketBase, bucketCount, homeStart, homeEnd);
+    }
+}
+
+/** The fields and lock of {@link IndexShard}, apart from its padding. */
+abstract class IndexShardState extends AbstractQueuedSynchronizer {
+
+    private static final long serialVersionUID = 1L;
+    /** Spin rounds (PAUSE each, about 3-10 us in all) before {@link #lock} parks. */
+    private static final int LOCK_SPINS = 256;
+
+    final int number;
+    /** First bucket of this shard's region of the bucket array, and the region's length. */
+    final int bucketBase;
+    final int bucketCount;
+    /** First entry of the home range (where the free list starts and recycled entries return). */
+    final int homeStart;
+    final int homeEnd;
+    int fifoHead = CacheIndex.NONE;
+    int fifoTail = CacheIndex.NONE;
+    int freeHead = CacheIndex.NONE;
+    // Written under the lock only. Plain ints (a volatile store is a full fence on every allocation): reads
+    // without the lock (sums for status, watermarks, the steal pre-check) may be stale but never torn, and
+    // every loop that waits on them passes a monitor between reads.
+    int freeCount;
+    int usedCount;
+    /** Fresh entries since the last commit point; reset by the commit under this lock. */
+    int uncommitted;
+    long firstUncommittedNanos;
+
+    IndexShardState(int number, int bucketBase, int bucketCount, int homeStart, int homeEnd) {
+        if (bucketCount <= 0 || homeStart > homeEnd) {
+            throw new IllegalArgumentException("shard " + number + ": " + bucketCount + " buckets, home ["
+                    + homeStart + ", " + homeEnd + ")");
+        }
+        this.number = number;
+        this.bucketBase = bucketBase;
+        this.bucketCount = bucketCount;
+        this.homeStart = homeStart;
+        this.homeEnd = homeEnd;
+    }
+
+    /**
+     * Spins briefly before queueing: critical sections are tens of nanoseconds (a commit's walk of one shard a
+     * few microseconds), while parking costs a futex wake-up, which on a virtual machine with halted vCPUs
+     * takes tens of microseconds.
+     */
+    void lock() {
+        for (int spin = 0; spin < LOCK_SPINS; spin++) {
+            if (getState() == 0 && tryAcquire(1)) {
+                return;
+            }
+            Thread.onSpinWait();
+        }
+        acquire(1);
+    }
+
+    void unlock() {
+        release(1);
+    }
+
+    boolean isHeldByCurrentThread() {
+        return isHeldExclusively();
+    }
+
+    @Override
+    protected boolean tryAcquire(int ignored) {
+        assert getExclusiveOwnerThread() != Thread.currentThread() : "shard " + number + " locked twice";
+        if (compareAndSetState(0, 1)) {
+            setExclusiveOwnerThread(Thread.currentThread());
+            return true;
+        }
+        return false;
+    }
+
+    @Override
+    protected boolean tryRelease(int ignored) {
+        if (getState() == 0 || getExclusiveOwnerThread() != Thread.currentThread()) {
+            throw new IllegalMonitorStateException("shard " + number + " unlocked by a thread not holding it");
+        }
+        setExclusiveOwnerThread(null);
+        setState(0);
+        return true;
+    }
+
+    @Override
+    protected boolean isHeldExclusively() {
+        return getState() == 1 && getExclusiveOwnerThread() == Thread.currentThread();
+    }
+
+    /** Counts a fresh uncommitted entry; returns the shard's new uncommitted count. Under the lock. */
+    int noteUncommitted() {
+        int n = uncommitted + 1;
+        if (n == 1) {
+            firstUncommittedNanos = System.nanoTime();
+        }
+        uncommitted = n;
+        return n;
+    }
+}
