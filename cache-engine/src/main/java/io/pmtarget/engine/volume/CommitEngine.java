@@ -124,14 +124,7 @@ final class CommitEngine {
                 }
                 commitRunning = true;
             }
-            try {
-                runCommit();
-            } finally {
-                synchronized (commitMon) {
-                    commitRunning = false;
-                    commitMon.notifyAll();
-                }
-            }
+            runClaimedCommit();
         }
     }
 
@@ -150,6 +143,12 @@ final class CommitEngine {
         if (requested) {
             v.counters.commitRequests.increment();
         }
+        runClaimedCommit();
+        return true;
+    }
+
+    /** Runs a commit this thread claimed (set commitRunning), then lets waiters and the next commit in. */
+    private void runClaimedCommit() {
         try {
             runCommit();
         } finally {
@@ -158,7 +157,6 @@ final class CommitEngine {
                 commitMon.notifyAll();
             }
         }
-        return true;
     }
 
     private void runCommit() {

@@ -1,7 +1,6 @@
 package io.pmtarget.it.kernel;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -106,17 +105,9 @@ final class DmwcGuest {
       cmd.addAll(List.of("--disk", d.getKey() + "=" + d.getValue().toAbsolutePath()));
     }
     cmd.addAll(extra);
-    long startNs = System.nanoTime();
-    Path runnerOut = logDir.resolve("run-dmwc-" + label + ".out");
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(runnerOut.toFile()).start();
-    // run-dmwc-guest.sh bounds qemu with timeout(1); this is the backstop.
-    if (!p.waitFor(timeoutMs + 30_000, TimeUnit.MILLISECONDS)) {
-      p.descendants().forEach(ProcessHandle::destroyForcibly);
-      p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-    }
-    long wallMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
-    String out = Files.readString(runnerOut, StandardCharsets.ISO_8859_1);
+    QemuGuest.RunnerOutput run = QemuGuest.runBounded(cmd, logDir.resolve("run-dmwc-" + label + ".out"), timeoutMs);
+    long wallMs = run.wallMs();
+    String out = run.text();
     String verdict = null;
     List<String> facts = new ArrayList<>();
     for (String line : out.split("\r?\n")) {
@@ -133,8 +124,7 @@ final class DmwcGuest {
       verdict = QemuGuest.VERDICT_PREFIX + "FAIL no verdict line (run-dmwc-guest.sh output: "
           + out.substring(Math.max(0, out.length() - 2000)) + ")";
     }
-    boolean pass = verdict.startsWith(QemuGuest.VERDICT_PREFIX + "PASS") && !p.isAlive()
-        && p.exitValue() == 0;
+    boolean pass = verdict.startsWith(QemuGuest.VERDICT_PREFIX + "PASS") && run.exitedZero();
     return new Boot(pass, verdict, facts, wallMs, console);
   }
 

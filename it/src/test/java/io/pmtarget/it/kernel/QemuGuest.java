@@ -98,18 +98,9 @@ final class QemuGuest {
     if (expectedSums != null) {
       cmd.addAll(List.of("--sums", expectedSums));
     }
-    long startNs = System.nanoTime();
-    // Output to a file, not a pipe: a blocking read could outlive every timeout.
-    Path runnerOut = logDir.resolve("run-" + label + ".out");
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(runnerOut.toFile()).start();
-    // run-guest.sh enforces the timeout itself (timeout(1) on qemu); this is the backstop.
-    if (!p.waitFor(timeoutMs + 30_000, TimeUnit.MILLISECONDS)) {
-      p.descendants().forEach(ProcessHandle::destroyForcibly);
-      p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-    }
-    long wallMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
-    String out = Files.readString(runnerOut, StandardCharsets.ISO_8859_1);
+    RunnerOutput run = runBounded(cmd, logDir.resolve("run-" + label + ".out"), timeoutMs);
+    long wallMs = run.wallMs();
+    String out = run.text();
     String verdict = null;
     for (String line : out.split("\r?\n")) {
       int at = line.indexOf(VERDICT_PREFIX);
@@ -121,7 +112,29 @@ final class QemuGuest {
       verdict = VERDICT_PREFIX + "FAIL no verdict line (run-guest.sh output: "
           + out.substring(Math.max(0, out.length() - 2000)) + ")";
     }
-    boolean pass = verdict.startsWith(VERDICT_PREFIX + "PASS") && !p.isAlive() && p.exitValue() == 0;
+    boolean pass = verdict.startsWith(VERDICT_PREFIX + "PASS") && run.exitedZero();
     return new Verdict(pass, verdict, wallMs, console);
+  }
+
+  /** What a guest runner script printed, how long it ran, and whether it ended by itself with status 0. */
+  record RunnerOutput(String text, long wallMs, boolean exitedZero) {
+  }
+
+  /**
+   * Runs a guest runner script (run-guest.sh, run-dmwc-guest.sh) with its output in {@code runnerOut}: a
+   * file, not a pipe, since a blocking read could outlive every timeout. The scripts bound qemu with
+   * timeout(1) themselves; this kills the process tree 30 s after {@code timeoutMs} as a backstop.
+   */
+  static RunnerOutput runBounded(List<String> cmd, Path runnerOut, long timeoutMs)
+      throws IOException, InterruptedException {
+    long startNs = System.nanoTime();
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(runnerOut.toFile()).start();
+    if (!p.waitFor(timeoutMs + 30_000, TimeUnit.MILLISECONDS)) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+    long wallMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
+    boolean exitedZero = !p.isAlive() && p.exitValue() == 0;
+    return new RunnerOutput(Files.readString(runnerOut, StandardCharsets.ISO_8859_1), wallMs, exitedZero);
   }
 }
