@@ -37,7 +37,8 @@ class OperationalNegotiationTest {
         // Minimum: capped to our limit (DEFAULTS) or kept when lower.
         "MaxBurstLength, 16776192, 1048576",
         "MaxBurstLength, 131072, 131072",
-        "FirstBurstLength, 262144, 65536",
+        "FirstBurstLength, 1048576, 262144",
+        "FirstBurstLength, 262144, 262144",
         "FirstBurstLength, 8192, 8192",
         "MaxOutstandingR2T, 8, 1",
         "MaxConnections, 4, 1",
