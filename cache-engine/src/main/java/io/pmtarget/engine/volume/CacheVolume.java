@@ -159,22 +159,19 @@ final class CacheVolume implements Volume {
 
     @Override
     public void read(long offsetBytes, ByteBuffer dst) throws IOException {
-        long startNanos = System.nanoTime();
-        checkRange(offsetBytes, dst.remaining());
-        checkOpen();
-        int end = dst.limit();
-        try {
-            boolean done = readBlocks(offsetBytes / SECTOR_BYTES, dst, dst.remaining() / blockBytes, true);
-            assert done;
-        } finally {
-            dst.limit(end);
-        }
-        counters.reads.increment();
-        counters.readLatency.record(startNanos);
+        boolean done = readRange(offsetBytes, dst, true);
+        assert done;
     }
 
     @Override
     public boolean tryRead(long offsetBytes, ByteBuffer dst) throws IOException {
+        boolean done = readRange(offsetBytes, dst, backing.readsWithoutBlocking());
+        (done ? counters.inlineReads : counters.inlineFallbacks).increment();
+        return done;
+    }
+
+    /** read() and tryRead(): false (dst's position restored) when a backing read was needed and not allowed. */
+    private boolean readRange(long offsetBytes, ByteBuffer dst, boolean mayReadBacking) throws IOException {
         long startNanos = System.nanoTime();
         checkRange(offsetBytes, dst.remaining());
         checkOpen();
@@ -182,18 +179,15 @@ final class CacheVolume implements Volume {
         int end = dst.limit();
         boolean done;
         try {
-            done = readBlocks(offsetBytes / SECTOR_BYTES, dst, dst.remaining() / blockBytes,
-                    backing.readsWithoutBlocking());
+            done = readBlocks(offsetBytes / SECTOR_BYTES, dst, dst.remaining() / blockBytes, mayReadBacking);
         } finally {
             dst.limit(end);
         }
         if (!done) {
             dst.position(start);
-            counters.inlineFallbacks.increment();
             return false;
         }
         counters.reads.increment();
-        counters.inlineReads.increment();
         counters.readLatency.record(startNanos);
         return true;
     }
@@ -268,30 +262,16 @@ final class CacheVolume implements Volume {
         long startNanos = System.nanoTime();
         checkRange(offsetBytes, src.remaining());
         checkWritable();
-        int end = src.limit();
-        long firstSector = offsetBytes / SECTOR_BYTES;
-        long blocks = src.remaining() / blockBytes;
-        boolean wroteThrough = false;
-        int hints = 0;
-        try {
-            for (long b = 0; b < blocks; b++) {
-                src.limit(src.position() + blockBytes);
-                int result = writes.writeBlock(firstSector + b * sectorsPerBlock, src, true);
-                wroteThrough |= result == BlockWriter.WRITTEN_THROUGH;
-                hints |= result;
-            }
-        } finally {
-            src.limit(end);
-        }
+        int outcomes = writeBlocks(offsetBytes, src, true);
         counters.writes.increment();
-        if (wroteThrough && fua) {
+        if ((outcomes & BlockWriter.WRITTEN_THROUGH) != 0 && fua) {
             forceBacking();
         }
         if (fua) {
             engine.commit(true);
             counters.fuaWriteLatency.record(startNanos);
         } else {
-            writes.afterWrite(hints);
+            writes.afterWrite(outcomes);
             counters.writeLatency.record(startNanos);
         }
     }
@@ -303,11 +283,6 @@ final class CacheVolume implements Volume {
     }
 
     @Override
-    public boolean tryWrite(long offsetBytes, ByteBuffer src) throws IOException {
-        return tryWrite(offsetBytes, src, false);
-    }
-
-    @Override
     public boolean tryWrite(long offsetBytes, ByteBuffer src, boolean fua) throws IOException {
         long startNanos = System.nanoTime();
         checkRange(offsetBytes, src.remaining());
@@ -316,26 +291,14 @@ final class CacheVolume implements Volume {
             return false;
         }
         int start = src.position();
-        int end = src.limit();
-        long firstSector = offsetBytes / SECTOR_BYTES;
-        long blocks = src.remaining() / blockBytes;
-        int hints = 0;
-        try {
-            for (long b = 0; b < blocks; b++) {
-                src.limit(src.position() + blockBytes);
-                int result = writes.writeBlock(firstSector + b * sectorsPerBlock, src, false);
-                hints |= result;
-                if (result == BlockWriter.NO_SPACE) {
-                    // Blocks before b may hold the new data already: harmless, nothing was acknowledged,
-                    // and the blocking write() the caller falls back to rewrites them all.
-                    src.position(start);
-                    counters.inlineFallbacks.increment();
-                    writeback.kick();
-                    return false;
-                }
-            }
-        } finally {
-            src.limit(end);
+        int outcomes = writeBlocks(offsetBytes, src, false);
+        if ((outcomes & BlockWriter.NO_SPACE) != 0) {
+            // Blocks before the full one may hold the new data already: harmless, nothing was acknowledged,
+            // and the blocking write() the caller falls back to rewrites them all.
+            src.position(start);
+            counters.inlineFallbacks.increment();
+            writeback.kick();
+            return false;
         }
         if (fua && !engine.tryCommit(true)) {
             // In the cache but not committed: the caller's write(fua) rewrites it and commits.
@@ -348,10 +311,34 @@ final class CacheVolume implements Volume {
         if (fua) {
             counters.fuaWriteLatency.record(startNanos);
         } else {
-            writes.afterWrite(hints);
+            writes.afterWrite(outcomes);
             counters.writeLatency.record(startNanos);
         }
         return true;
+    }
+
+    /**
+     * Writes src's blocks at offsetBytes one by one; returns the OR of their {@link BlockWriter#writeBlock}
+     * outcomes. Without {@code mayWait} it stops at the first {@link BlockWriter#NO_SPACE}.
+     */
+    private int writeBlocks(long offsetBytes, ByteBuffer src, boolean mayWait) throws IOException {
+        int end = src.limit();
+        long firstSector = offsetBytes / SECTOR_BYTES;
+        long blocks = src.remaining() / blockBytes;
+        int outcomes = 0;
+        try {
+            for (long b = 0; b < blocks; b++) {
+                src.limit(src.position() + blockBytes);
+                int result = writes.writeBlock(firstSector + b * sectorsPerBlock, src, mayWait);
+                outcomes |= result;
+                if (result == BlockWriter.NO_SPACE) {
+                    break;
+                }
+            }
+        } finally {
+            src.limit(end);
+        }
+        return outcomes;
     }
 
     private void forceBacking() throws VolumeException {

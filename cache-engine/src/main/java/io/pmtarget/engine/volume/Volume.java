@@ -17,7 +17,8 @@ import java.nio.ByteBuffer;
  * write returned before flush was called. Committed data survives a crash.
  *
  * <p>All methods are thread-safe and may block (cache full, backing-device reads, commits); callers
- * must not call them from a network event loop, except {@link #tryRead} and {@link #tryWrite}.
+ * must not call them from a network event loop, except {@link #tryRead}, {@link #tryWrite} and
+ * {@link #tryFlush}.
  */
 public interface Volume extends AutoCloseable {
 
@@ -48,23 +49,15 @@ public interface Volume extends AutoCloseable {
     }
 
     /**
-     * A write without FUA that never waits, for callers on a network event loop: false when it would
-     * have to wait (the cache is full, persistence needs system calls as with msync, or cleaner mode
-     * writes through); src's position is then unchanged and the caller calls {@link #write}. Some blocks
-     * may already hold the new data then, as after an interrupted write: nothing was acknowledged.
-     * Returns true with the same guarantee as {@code write(offsetBytes, src, false)}. Errors (read-only,
-     * closed) are thrown as by {@link #write}.
-     */
-    default boolean tryWrite(long offsetBytes, ByteBuffer src) throws IOException {
-        return false;
-    }
-
-    /**
-     * {@link #tryWrite(long, ByteBuffer)}, then with {@code fua} {@link #tryFlush()}; false when either
-     * declines (src's position unchanged; the caller calls {@code write(offsetBytes, src, fua)}).
+     * {@link #write} that never waits, for callers on a network event loop: false when it would have to
+     * wait (the cache is full, persistence needs system calls as with msync, cleaner mode writes through,
+     * or with {@code fua} another commit is running); src's position is then unchanged and the caller
+     * calls {@code write(offsetBytes, src, fua)}. Some blocks may already hold the new data then, as after
+     * an interrupted write: nothing was acknowledged. Returns true with the same guarantee as
+     * {@code write(offsetBytes, src, fua)}. Errors (read-only, closed) are thrown as by {@link #write}.
      */
     default boolean tryWrite(long offsetBytes, ByteBuffer src, boolean fua) throws IOException {
-        return !fua && tryWrite(offsetBytes, src);
+        return false;
     }
 
     /**

@@ -45,7 +45,7 @@ class NonBlockingIoTest {
     void tryWriteCachesWithoutCommittingAndCountsAsAWrite() throws Exception {
         Volume v = open(8, new MemBackingDevice(lock, 64 * BS), QUIET);
         ByteBuffer src = blocks(11, 12);
-        assertTrue(v.tryWrite(2 * BS, src));
+        assertTrue(v.tryWrite(2 * BS, src, false));
         assertFalse(src.hasRemaining(), "consumed like write()");
         assertEquals(11, readTag(v, 2 * BS));
         assertEquals(12, readTag(v, 3 * BS));
@@ -81,12 +81,12 @@ class NonBlockingIoTest {
         Volume v = open(4, new MemBackingDevice(lock, 64 * BS), QUIET);
         v.write(0, blocks(1, 2, 3), false);
         // An uncommitted block is overwritten in place, so it needs no free entry.
-        assertTrue(v.tryWrite(0, blocks(9)));
+        assertTrue(v.tryWrite(0, blocks(9), false));
         assertEquals(9, readTag(v, 0));
         assertEquals(1, v.status().blocksFree());
         ByteBuffer src = blocks(7, 8); // block 10 fits, block 11 finds no free entry
         int position = src.position();
-        assertFalse(v.tryWrite(10 * BS, src));
+        assertFalse(v.tryWrite(10 * BS, src, false));
         assertEquals(position, src.position(), "the caller retries with write() from the same position");
         assertEquals(src.capacity(), src.limit());
         assertEquals(0, readTag(v, 11 * BS), "nothing of the second block was written");
@@ -100,11 +100,11 @@ class NonBlockingIoTest {
         Volume v = open(8, new MemBackingDevice(lock, 64 * BS), QUIET);
         v.message("cleaner");
         ByteBuffer src = blocks(5);
-        assertFalse(v.tryWrite(0, src), "cleaner mode writes through to the backing device: that blocks");
+        assertFalse(v.tryWrite(0, src, false), "cleaner mode writes through to the backing device: that blocks");
         assertEquals(0, src.position());
         v.close();
         assertEquals(VolumeException.Kind.CLOSED,
-                assertThrows(VolumeException.class, () -> v.tryWrite(0, blocks(6))).kind());
+                assertThrows(VolumeException.class, () -> v.tryWrite(0, blocks(6), false)).kind());
     }
 
     @Test
@@ -142,7 +142,7 @@ class NonBlockingIoTest {
                 "java", QUIET);
         try (Volume v = Volumes.open(spec)) {
             assumeTrue(!PmemDevices.onRamFileSystem(dir), "the temp dir must be on a disk file system");
-            assertFalse(v.tryWrite(0, blocks(1)), "msync persistence is a system call");
+            assertFalse(v.tryWrite(0, blocks(1), false), "msync persistence is a system call");
             assertFalse(v.tryFlush(), "so is an msync commit");
             v.write(0, blocks(1), false);
             assertTrue(v.tryRead(0, ByteBuffer.allocate(BS)), "a cached block is a memory copy");
@@ -159,7 +159,7 @@ class NonBlockingIoTest {
             VolumeSpec spec = new VolumeSpec("ram", sub.resolve("c.img"), 4L << 20, sub.resolve("b.img"), 8L << 20,
                     BS, "auto", QUIET);
             try (Volume v = Volumes.open(spec)) {
-                assertTrue(v.tryWrite(0, blocks(3)), "native persistence on tmpfs is CPU-only");
+                assertTrue(v.tryWrite(0, blocks(3), false), "native persistence on tmpfs is CPU-only");
                 assertTrue(v.tryRead(BS, ByteBuffer.allocate(BS)), "a tmpfs backing file is RAM");
                 assertEquals(3, readTag(v, 0));
             }

@@ -89,7 +89,7 @@ class ShardedVolumeTest {
             if (i % 2 == 0) {
                 v.write(blocks.get(i) * BS, block(BS, i + 1), false);
             } else {
-                assertTrue(v.tryWrite(blocks.get(i) * BS, block(BS, i + 1)), "tryWrite of block " + i);
+                assertTrue(v.tryWrite(blocks.get(i) * BS, block(BS, i + 1), false), "tryWrite of block " + i);
             }
         }
         assertEquals(1, v.status().blocksFree());
