@@ -96,26 +96,7 @@ final class BlockCommands {
 
     /** READ(6/10/12/16), SBC-4 5.15..5.18. DPO is a hint we ignore; FUA reads always see the newest data. */
     static ScsiResponse read(BlockScsiTarget target, LogicalUnit lu, ScsiRequest request) {
-        byte[] cdb = request.cdb();
-        long lba = lba(cdb);
-        long blocks = blocks(cdb);
-        checkTransfer(target, lu, cdb, lba, blocks);
-        if (blocks == 0) {
-            return BlockScsiTarget.GOOD; // SBC-4: transfer length 0 is not an error
-        }
-        int lengthBytes = (int) (blocks * lu.blockBytes);
-        ByteBuf buf = target.alloc.directBuffer(lengthBytes, lengthBytes);
-        long lockMask = lu.rangeLock.lockShared(lba, blocks);
-        try {
-            lu.read(lba, buf.internalNioBuffer(0, lengthBytes));
-            buf.writerIndex(lengthBytes);
-        } catch (RuntimeException e) {
-            buf.release();
-            throw e;
-        } finally {
-            lu.rangeLock.unlockShared(lockMask);
-        }
-        return new ScsiResponse(Sense.STATUS_GOOD, null, buf);
+        return read(target, lu, request, false);
     }
 
     /**
@@ -123,14 +104,19 @@ final class BlockCommands {
      * {@link #read} then runs on the LU executor.
      */
     static ScsiResponse tryRead(BlockScsiTarget target, LogicalUnit lu, ScsiRequest request) {
+        return read(target, lu, request, true);
+    }
+
+    /** Both READ paths; with {@code inline}, null when the range lock or the volume would make it wait. */
+    private static ScsiResponse read(BlockScsiTarget target, LogicalUnit lu, ScsiRequest request, boolean inline) {
         byte[] cdb = request.cdb();
         long lba = lba(cdb);
         long blocks = blocks(cdb);
         checkTransfer(target, lu, cdb, lba, blocks);
         if (blocks == 0) {
-            return BlockScsiTarget.GOOD;
+            return BlockScsiTarget.GOOD; // SBC-4: transfer length 0 is not an error
         }
-        long lockMask = lu.rangeLock.tryLockShared(lba, blocks);
+        long lockMask = lockShared(lu, lba, blocks, inline);
         if (lockMask == RangeLock.BUSY) {
             return null;
         }
@@ -138,7 +124,13 @@ final class BlockCommands {
         ByteBuf buf = target.alloc.directBuffer(lengthBytes, lengthBytes);
         boolean done = false;
         try {
-            done = lu.tryRead(lba, buf.internalNioBuffer(0, lengthBytes));
+            ByteBuffer dst = buf.internalNioBuffer(0, lengthBytes);
+            if (inline) {
+                done = lu.tryRead(lba, dst);
+            } else {
+                lu.read(lba, dst);
+                done = true;
+            }
         } finally {
             lu.rangeLock.unlockShared(lockMask);
             if (!done) {
@@ -150,6 +142,14 @@ final class BlockCommands {
         }
         buf.writerIndex(lengthBytes);
         return new ScsiResponse(Sense.STATUS_GOOD, null, buf);
+    }
+
+    /**
+     * The range's stripes shared: waiting for a COMPARE AND WRITE, or with {@code inline} not waiting and
+     * answering {@link RangeLock#BUSY} instead ({@code blocks} >= 1, so a held mask is never BUSY).
+     */
+    private static long lockShared(LogicalUnit lu, long lba, long blocks, boolean inline) {
+        return inline ? lu.rangeLock.tryLockShared(lba, blocks) : lu.rangeLock.lockShared(lba, blocks);
     }
 
     /** Range check first (LBA OUT OF RANGE), then the transfer limit we advertise in VPD B0. */
@@ -188,36 +188,9 @@ final class BlockCommands {
         return new ScsiResponse(Sense.STATUS_GOOD, null, null, commandBytes);
     }
 
-    /**
-     * A checked WRITE(6/10/12/16): the blocks the data-out carries (possibly fewer than the CDB asks),
-     * the effective FUA (FUA bit or WCE = 0), and the GOOD response with the residual for the CDB's length.
-     */
-    private record WriteCommand(long lba, long blocks, boolean fua, ScsiResponse good) {
-        static WriteCommand of(BlockScsiTarget target, LogicalUnit lu, ScsiRequest request) {
-            byte[] cdb = request.cdb();
-            long lba = BlockCommands.lba(cdb);
-            long blocks = BlockCommands.blocks(cdb);
-            checkTransfer(target, lu, cdb, lba, blocks);
-            lu.checkWritable();
-            boolean fuaBit = groupLength(cdb[0]) != 6 && (cdb[1] & 0x08) != 0;
-            return new WriteCommand(lba, blocksCarried(lu, request, blocks), lu.fua(fuaBit),
-                    written(blocks * lu.blockBytes));
-        }
-    }
-
     /** WRITE(6/10/12/16), SBC-4 5.40..5.43. */
     static ScsiResponse write(BlockScsiTarget target, LogicalUnit lu, ScsiRequest request) {
-        WriteCommand w = WriteCommand.of(target, lu, request);
-        if (w.blocks == 0) {
-            return w.good;
-        }
-        long lockMask = lu.rangeLock.lockShared(w.lba, w.blocks);
-        try {
-            lu.write(w.lba, dataOut(request, 0, w.blocks * lu.blockBytes), w.fua);
-        } finally {
-            lu.rangeLock.unlockShared(lockMask);
-        }
-        return w.good;
+        return write(target, lu, request, false);
     }
 
     /**
@@ -226,16 +199,33 @@ final class BlockCommands {
      * executor. GOOD here means exactly what it means there.
      */
     static ScsiResponse tryWrite(BlockScsiTarget target, LogicalUnit lu, ScsiRequest request) {
-        WriteCommand w = WriteCommand.of(target, lu, request);
-        if (w.blocks == 0) {
-            return w.good;
+        return write(target, lu, request, true);
+    }
+
+    /** Both WRITE paths; with {@code inline}, null when the range lock or the volume would make it wait. */
+    private static ScsiResponse write(BlockScsiTarget target, LogicalUnit lu, ScsiRequest request, boolean inline) {
+        byte[] cdb = request.cdb();
+        long lba = lba(cdb);
+        long blocks = blocks(cdb);
+        checkTransfer(target, lu, cdb, lba, blocks);
+        lu.checkWritable();
+        boolean fua = lu.fua(groupLength(cdb[0]) != 6 && (cdb[1] & 0x08) != 0);
+        ScsiResponse good = written(blocks * lu.blockBytes);
+        blocks = blocksCarried(lu, request, blocks);
+        if (blocks == 0) {
+            return good;
         }
-        long lockMask = lu.rangeLock.tryLockShared(w.lba, w.blocks);
+        long lockMask = lockShared(lu, lba, blocks, inline);
         if (lockMask == RangeLock.BUSY) {
             return null;
         }
         try {
-            return lu.tryWrite(w.lba, dataOut(request, 0, w.blocks * lu.blockBytes), w.fua) ? w.good : null;
+            ByteBuffer src = dataOut(request, 0, blocks * lu.blockBytes);
+            if (inline) {
+                return lu.tryWrite(lba, src, fua) ? good : null;
+            }
+            lu.write(lba, src, fua);
+            return good;
         } finally {
             lu.rangeLock.unlockShared(lockMask);
         }
