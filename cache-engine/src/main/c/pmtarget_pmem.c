@@ -150,6 +150,64 @@ JNIEXPORT void JNICALL Java_io_pmtarget_engine_pmem_NativePmem_copyPersistentFro
     (*env)->ReleasePrimitiveArrayCritical(env, src, array, JNI_ABORT);
 }
 
+/*
+ * Why the combined calls below exist: the JVM's native-method wrapper ends every JNI call with a full
+ * fence, which waits for this core's outstanding cache-line write-backs and streaming stores. One call per
+ * step (store, flush, copy, fence) pays that wait at every step; one call for the whole write lets the
+ * write-backs and streaming stores overlap and waits once.
+ */
+
+/* Stores two words at words (unless NULL) and writes their line back, copies the data non-temporally, fences. */
+static void write_durable(char *dst, const char *src, size_t len, char *words, int64_t first, int64_t second) {
+    if (words != NULL) {
+        ((volatile int64_t *)(void *)words)[0] = first;
+        ((volatile int64_t *)(void *)words)[1] = second;
+        flush_range(words, 2 * sizeof(int64_t));
+    }
+    copy_nt(dst, src, len);
+    _mm_sfence();
+}
+
+JNIEXPORT void JNICALL Java_io_pmtarget_engine_pmem_NativePmem_writeDurable(JNIEnv *env, jclass cls,
+        jlong dst_address, jlong src_address, jlong length_bytes, jlong words_address, jlong first, jlong second) {
+    (void)env;
+    (void)cls;
+    write_durable((char *)(uintptr_t)dst_address, (const char *)(uintptr_t)src_address, (size_t)length_bytes,
+            (char *)(uintptr_t)words_address, (int64_t)first, (int64_t)second);
+}
+
+JNIEXPORT void JNICALL Java_io_pmtarget_engine_pmem_NativePmem_writeDurableFromArray(JNIEnv *env, jclass cls,
+        jlong dst_address, jbyteArray src, jint src_offset, jint length_bytes, jlong words_address, jlong first,
+        jlong second) {
+    (void)cls;
+    char *array = (char *)(*env)->GetPrimitiveArrayCritical(env, src, NULL);
+    if (array == NULL) {
+        return; /* OutOfMemoryError is pending; the Java caller sees it */
+    }
+    write_durable((char *)(uintptr_t)dst_address, array + src_offset, (size_t)length_bytes,
+            (char *)(uintptr_t)words_address, (int64_t)first, (int64_t)second);
+    (*env)->ReleasePrimitiveArrayCritical(env, src, array, JNI_ABORT);
+}
+
+/*
+ * Stores value at first + indexes[i] * stride for each i < count and writes those lines back, no fence:
+ * e.g. the free marks of a batch of cache entries, made durable by one drain afterwards.
+ */
+JNIEXPORT void JNICALL Java_io_pmtarget_engine_pmem_NativePmem_storeAndFlushEach(JNIEnv *env, jclass cls,
+        jlong first_address, jint stride_bytes, jintArray indexes, jint count, jlong value) {
+    (void)cls;
+    jint *index = (jint *)(*env)->GetPrimitiveArrayCritical(env, indexes, NULL);
+    if (index == NULL) {
+        return; /* OutOfMemoryError is pending */
+    }
+    for (jint i = 0; i < count; i++) {
+        char *p = (char *)(uintptr_t)(first_address + (jlong)index[i] * stride_bytes);
+        *(volatile int64_t *)(void *)p = (int64_t)value;
+        flush_range(p, sizeof(int64_t));
+    }
+    (*env)->ReleasePrimitiveArrayCritical(env, indexes, index, JNI_ABORT);
+}
+
 JNIEXPORT void JNICALL Java_io_pmtarget_engine_pmem_NativePmem_flush(JNIEnv *env, jclass cls,
         jlong address, jlong length_bytes) {
     (void)env;

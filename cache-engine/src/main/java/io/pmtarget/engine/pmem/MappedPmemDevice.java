@@ -109,6 +109,66 @@ final class MappedPmemDevice implements PmemDevice {
         src.position(src.position() + length);
     }
 
+    @Override
+    public void writeDurable(long dataOffset, ByteBuffer src, long wordsOffset, long first, long second) {
+        checkRange(wordsOffset, 2 * Long.BYTES);
+        checkAligned(wordsOffset, 2 * Long.BYTES);
+        writeDurable(dataOffset, src, wordsOffset, base + wordsOffset, first, second);
+    }
+
+    @Override
+    public void writeDurable(long dataOffset, ByteBuffer src) {
+        writeDurable(dataOffset, src, 0, 0, 0, 0);
+    }
+
+    /** Both writeDurable forms; wordsAddress 0 = no words. wordsOffset is checked already. */
+    private void writeDurable(long dataOffset, ByteBuffer src, long wordsOffset, long wordsAddress,
+            long first, long second) {
+        int length = src.remaining();
+        checkRange(dataOffset, length);
+        long dst = base + dataOffset;
+        if (src.isDirect()) {
+            persister.writeDurable(dataOffset, dst, UnsafeAccess.addressAtPosition(src), length,
+                    wordsOffset, wordsAddress, first, second);
+        } else if (src.hasArray()) {
+            persister.writeDurable(dataOffset, dst, src.array(), src.arrayOffset() + src.position(), length,
+                    wordsOffset, wordsAddress, first, second);
+        } else {
+            if (wordsAddress != 0) {
+                writeLong(wordsOffset, first);
+                writeLong(wordsOffset + Long.BYTES, second);
+                flush(wordsOffset, 2 * Long.BYTES);
+            }
+            copyReadOnlyHeap(dataOffset, src.duplicate(), length);
+            persister.drain();
+        }
+        src.position(src.position() + length);
+    }
+
+    @Override
+    public void storeAndFlushEach(long firstOffset, int strideBytes, int[] indexes, int count, long value) {
+        if (count < 0 || count > indexes.length || strideBytes <= 0) {
+            throw new IllegalArgumentException("count " + count + " of " + indexes.length + ", stride " + strideBytes);
+        }
+        checkAligned(firstOffset, Long.BYTES);
+        checkAligned(strideBytes, Long.BYTES);
+        if (count == 0) {
+            return;
+        }
+        int min = Integer.MAX_VALUE;
+        int max = Integer.MIN_VALUE;
+        for (int i = 0; i < count; i++) {
+            min = Math.min(min, indexes[i]);
+            max = Math.max(max, indexes[i]);
+        }
+        if (min < 0) {
+            throw new IndexOutOfBoundsException("negative index " + min);
+        }
+        checkRange(firstOffset, Long.BYTES);
+        checkRange(firstOffset + (long) max * strideBytes, Long.BYTES);
+        persister.storeAndFlushEach(base, firstOffset, strideBytes, indexes, count, value);
+    }
+
     /** Read-only heap buffers hide their array: stage them through a bounded thread-local chunk. */
     private void copyReadOnlyHeap(long offset, ByteBuffer src, int length) {
         byte[] chunk = STAGING.get();

@@ -64,6 +64,40 @@ final class MsyncPersister implements Persister {
     }
 
     @Override
+    public void writeDurable(long dataOffset, long dstAddress, long srcAddress, int lengthBytes,
+            long wordsOffset, long wordsAddress, long first, long second) {
+        storeWords(wordsOffset, wordsAddress, first, second);
+        copyPersistent(dataOffset, dstAddress, srcAddress, lengthBytes);
+        drain();
+    }
+
+    @Override
+    public void writeDurable(long dataOffset, long dstAddress, byte[] src, int srcIndex, int lengthBytes,
+            long wordsOffset, long wordsAddress, long first, long second) {
+        storeWords(wordsOffset, wordsAddress, first, second);
+        copyPersistent(dataOffset, dstAddress, src, srcIndex, lengthBytes);
+        drain();
+    }
+
+    private void storeWords(long wordsOffset, long wordsAddress, long first, long second) {
+        if (wordsAddress != 0) {
+            UnsafeAccess.UNSAFE.putLongVolatile(null, wordsAddress, first);
+            UnsafeAccess.UNSAFE.putLongVolatile(null, wordsAddress + Long.BYTES, second);
+            flush(wordsOffset, wordsAddress, 2 * Long.BYTES);
+        }
+    }
+
+    @Override
+    public void storeAndFlushEach(long base, long firstOffset, int strideBytes, int[] indexes, int count,
+            long value) {
+        for (int i = 0; i < count; i++) {
+            long offset = firstOffset + (long) indexes[i] * strideBytes;
+            UnsafeAccess.UNSAFE.putLongVolatile(null, base + offset, value);
+            flush(offset, base + offset, Long.BYTES);
+        }
+    }
+
+    @Override
     public void persistLong(long offset, long address, long value) {
         UnsafeAccess.UNSAFE.putLongVolatile(null, address, value);
         flush(offset, address, Long.BYTES);

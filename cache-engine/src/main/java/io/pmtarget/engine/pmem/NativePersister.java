@@ -35,6 +35,24 @@ final class NativePersister implements Persister {
     }
 
     @Override
+    public void writeDurable(long dataOffset, long dstAddress, long srcAddress, int lengthBytes,
+            long wordsOffset, long wordsAddress, long first, long second) {
+        NativePmem.writeDurable(dstAddress, srcAddress, lengthBytes, wordsAddress, first, second);
+    }
+
+    @Override
+    public void writeDurable(long dataOffset, long dstAddress, byte[] src, int srcIndex, int lengthBytes,
+            long wordsOffset, long wordsAddress, long first, long second) {
+        NativePmem.writeDurableFromArray(dstAddress, src, srcIndex, lengthBytes, wordsAddress, first, second);
+    }
+
+    @Override
+    public void storeAndFlushEach(long base, long firstOffset, int strideBytes, int[] indexes, int count,
+            long value) {
+        NativePmem.storeAndFlushEach(base + firstOffset, strideBytes, indexes, count, value);
+    }
+
+    @Override
     public void persistLong(long offset, long address, long value) {
         NativePmem.persistLong(address, value);
     }

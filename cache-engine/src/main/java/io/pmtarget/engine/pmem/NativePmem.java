@@ -126,6 +126,27 @@ final class NativePmem {
             check(scratch.get(lengthBytes + 5 + i) == (byte) (255 - i), "copyPersistentFromArray byte " + i);
         }
         check(scratch.getLong(2 * lengthBytes - 8) == 0x0123456789ABCDEFL, "persistLong");
+        selfTestBatched(source, array);
+    }
+
+    /** The combined calls: [0, 16) the words, [64, 164) and [176, 216) the copies, 224 and 240 the stores. */
+    private static void selfTestBatched(ByteBuffer source, byte[] array) {
+        ByteBuffer scratch = ByteBuffer.allocateDirect(256).order(ByteOrder.nativeOrder());
+        long dst = UnsafeAccess.addressAtPosition(scratch);
+        writeDurable(dst + 64, UnsafeAccess.addressAtPosition(source), 100, dst, 0x1111222233334444L, -2L);
+        writeDurableFromArray(dst + 176, array, 10, 40, 0, 1, 1);
+        storeAndFlushEach(dst + 224, 16, new int[] {1, 0}, 2, 0x5555666677778888L);
+        drain();
+        check(scratch.getLong(0) == 0x1111222233334444L && scratch.getLong(8) == -2L, "writeDurable words");
+        for (int i = 0; i < 100; i++) {
+            check(scratch.get(64 + i) == (byte) (i + 1), "writeDurable byte " + i);
+        }
+        check(scratch.get(164) == 0 && scratch.getLong(16) == 0, "writeDurable wrote outside its ranges");
+        for (int i = 0; i < 40; i++) {
+            check(scratch.get(176 + i) == (byte) (255 - 10 - i), "writeDurableFromArray byte " + i);
+        }
+        check(scratch.getLong(224) == 0x5555666677778888L && scratch.getLong(240) == 0x5555666677778888L
+                && scratch.getLong(232) == 0, "storeAndFlushEach");
     }
 
     private static void check(boolean ok, String what) {
@@ -151,6 +172,20 @@ final class NativePmem {
 
     /** SFENCE. */
     static native void drain();
+
+    /**
+     * Stores two words at {@code wordsAddress} (none when 0) and writes their line back, copies like
+     * {@link #copyPersistent}, then SFENCE: durable on return, with one wait for all of it.
+     */
+    static native void writeDurable(long dstAddress, long srcAddress, long lengthBytes, long wordsAddress,
+            long first, long second);
+
+    /** {@link #writeDurable} from a pinned array (JNI critical region). */
+    static native void writeDurableFromArray(long dstAddress, byte[] src, int srcOffset, int lengthBytes,
+            long wordsAddress, long first, long second);
+
+    /** Stores value at {@code firstAddress + indexes[i] * strideBytes} for i < count, writes each line back; no fence. */
+    static native void storeAndFlushEach(long firstAddress, int strideBytes, int[] indexes, int count, long value);
 
     /** Aligned 8-byte store, write-back of its line, SFENCE. */
     static native void persistLong(long address, long value);

@@ -21,6 +21,23 @@ interface Persister {
     /** Every earlier flush and persistent copy is durable when this returns. */
     void drain();
 
+    /**
+     * Stores the two words at {@code wordsAddress} (none when it is 0), copies {@code lengthBytes} from native
+     * memory at {@code srcAddress} to {@code dstAddress}; all durable when this returns.
+     */
+    void writeDurable(long dataOffset, long dstAddress, long srcAddress, int lengthBytes,
+            long wordsOffset, long wordsAddress, long first, long second);
+
+    /** {@link #writeDurable(long, long, long, int, long, long, long, long)} from {@code src[srcIndex...]}. */
+    void writeDurable(long dataOffset, long dstAddress, byte[] src, int srcIndex, int lengthBytes,
+            long wordsOffset, long wordsAddress, long first, long second);
+
+    /**
+     * Stores value at {@code firstOffset + indexes[i] * strideBytes} (address: base + that) for i < count and
+     * starts their write-back; durable after the next {@link #drain}.
+     */
+    void storeAndFlushEach(long base, long firstOffset, int strideBytes, int[] indexes, int count, long value);
+
     /** Aligned 8-byte store that is durable when this returns. */
     void persistLong(long offset, long address, long value);
 }

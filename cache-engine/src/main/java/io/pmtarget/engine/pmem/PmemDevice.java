@@ -57,6 +57,41 @@ public interface PmemDevice extends AutoCloseable {
     void drain();
 
     /**
+     * One durable block write: stores {@code first} and {@code second} at {@code wordsOffset} (16-byte
+     * aligned) and {@code wordsOffset + 8}, copies {@code src.remaining()} bytes to {@code dataOffset}
+     * (advancing src), and returns when both are durable. The same as those stores, {@link #flush},
+     * {@link #writePersistent} and {@link #drain}, which is this default; the native mode does it in one call
+     * with one wait. Each word is power-fail atomic; nothing else is.
+     */
+    default void writeDurable(long dataOffset, ByteBuffer src, long wordsOffset, long first, long second) {
+        writeLong(wordsOffset, first);
+        writeLong(wordsOffset + Long.BYTES, second);
+        flush(wordsOffset, 2 * Long.BYTES);
+        writePersistent(dataOffset, src);
+        drain();
+    }
+
+    /** {@link #writePersistent} then {@link #drain}: durable when this returns (native: one call). */
+    default void writeDurable(long dataOffset, ByteBuffer src) {
+        writePersistent(dataOffset, src);
+        drain();
+    }
+
+    /**
+     * Stores {@code value} at {@code firstOffset + indexes[i] * strideBytes} (8-byte aligned) for every
+     * {@code i < count} and starts the write-back of their lines; durable after the next {@link #drain}.
+     * For batches such as the free marks of many cache entries: the native mode issues all the write-backs
+     * in one call, so they overlap instead of each waiting for the last.
+     */
+    default void storeAndFlushEach(long firstOffset, int strideBytes, int[] indexes, int count, long value) {
+        for (int i = 0; i < count; i++) {
+            long offset = firstOffset + (long) indexes[i] * strideBytes;
+            writeLong(offset, value);
+            flush(offset, Long.BYTES);
+        }
+    }
+
+    /**
      * Aligned 8-byte store that is durable when this returns (store, flush of its line, drain). The mapped
      * implementation does it in one native call; this default is the same sequence through the interface.
      */

@@ -146,24 +146,34 @@ final class BlockWriter {
     /** Copies the block into entry e (no lock held, inside the gate); for a fresh entry also its metadata. */
     private int copyIn(int e, int bits, long sector, ByteBuffer src) {
         boolean fresh = (bits & FRESH) != 0;
-        v.device.writePersistent(v.layout.dataOffset(e), src);
-        if (fresh) {
-            long off = CacheLayout.entryOffset(e);
-            v.device.writeLong(off + ENTRY_SECTOR_OFFSET, sector);
-            v.device.writeLong(off + ENTRY_SEQ_OFFSET, v.engine.seqCount());
-            v.device.flush(off, CacheLayout.ENTRY_BYTES);
-        }
+        long dataOffset = v.layout.dataOffset(e);
+        long entryOffset = CacheLayout.entryOffset(e);
         // SFENCE orders only this core's non-temporal stores and cache-line write-backs:
-        // the committing thread's fence does not cover another core's. Drain here, so a
-        // write that returned is durable in the cache device (GOOD means "in the cache")
-        // and the commit point can never precede its data.
-        if (fenceWrites) {
-            v.device.drain();
+        // the committing thread's fence does not cover another core's. So the write is
+        // durable before it returns (GOOD means "in the cache"), and the commit point can
+        // never precede its data. writeDurable stores the entry's words in layout order
+        // (sector at +0, seq at +8).
+        if (!fenceWrites) {
+            writeWithoutFence(fresh, dataOffset, entryOffset, sector, src);
+        } else if (fresh) {
+            v.device.writeDurable(dataOffset, src, entryOffset, sector, v.engine.seqCount());
+        } else {
+            v.device.writeDurable(dataOffset, src);
         }
         if (fresh) {
             v.index.clearFilling(e);
         }
         return CACHED | (bits & (HINT_AUTOCOMMIT | HINT_HIGH_WATERMARK));
+    }
+
+    /** The broken-protocol test fault: the same stores and flushes, no drain. */
+    private void writeWithoutFence(boolean fresh, long dataOffset, long entryOffset, long sector, ByteBuffer src) {
+        v.device.writePersistent(dataOffset, src);
+        if (fresh) {
+            v.device.writeLong(entryOffset + ENTRY_SECTOR_OFFSET, sector);
+            v.device.writeLong(entryOffset + ENTRY_SEQ_OFFSET, v.engine.seqCount());
+            v.device.flush(entryOffset, CacheLayout.ENTRY_BYTES);
+        }
     }
 
     private void writeThrough(long sector, ByteBuffer src) throws VolumeException {

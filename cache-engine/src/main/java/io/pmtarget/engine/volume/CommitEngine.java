@@ -225,9 +225,7 @@ final class CommitEngine {
         if (fault != CommitFault.SKIP_DRAIN_BEFORE_SEQ) {
             v.device.drain();
         }
-        v.device.writeLong(CacheLayout.SB_SEQ_COUNT_OFFSET, seq + 1);
-        v.device.flush(CacheLayout.SB_SEQ_COUNT_OFFSET, Long.BYTES);
-        v.device.drain();
+        v.device.persistLong(CacheLayout.SB_SEQ_COUNT_OFFSET, seq + 1);
         seqCount = seq + 1;
         uncommittedByThread.reset();
         v.counters.commits.increment();

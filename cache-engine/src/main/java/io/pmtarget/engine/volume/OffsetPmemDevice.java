@@ -72,6 +72,26 @@ final class OffsetPmemDevice implements PmemDevice {
     }
 
     @Override
+    public void writeDurable(long dataOffset, ByteBuffer src, long wordsOffset, long first, long second) {
+        inner.writeDurable(baseBytes + dataOffset, src, baseBytes + wordsOffset, first, second);
+    }
+
+    @Override
+    public void writeDurable(long dataOffset, ByteBuffer src) {
+        inner.writeDurable(baseBytes + dataOffset, src);
+    }
+
+    @Override
+    public void storeAndFlushEach(long firstOffset, int strideBytes, int[] indexes, int count, long value) {
+        inner.storeAndFlushEach(baseBytes + firstOffset, strideBytes, indexes, count, value);
+    }
+
+    @Override
+    public void persistLong(long offset, long value) {
+        inner.persistLong(baseBytes + offset, value);
+    }
+
+    @Override
     public void drain() {
         inner.drain();
     }

@@ -168,13 +168,19 @@ final class Recovery {
                 any = true;
             }
         }
-        for (int i = 0; i < loserCount; i++) {
-            free(device, losers[i]);
+        if (loserCount > 0) {
+            freeAll(device, losers, loserCount);
             any = true;
         }
         if (any) {
             device.drain();
         }
+    }
+
+    /** {@link #free} of {@code entries[0, count)} in one batch: durable after the next drain. */
+    static void freeAll(PmemDevice device, int[] entries, int count) {
+        device.storeAndFlushEach(CacheLayout.entryOffset(0) + ENTRY_SEQ_OFFSET, CacheLayout.ENTRY_BYTES,
+                entries, count, SEQ_FREE);
     }
 
     static void free(PmemDevice device, int entry) {

@@ -73,9 +73,7 @@ final class SupersededVersions {
         if (n == 0) {
             return;
         }
-        for (int i = 0; i < n; i++) {
-            Recovery.free(v.device, entries[i]);
-        }
+        Recovery.freeAll(v.device, entries, n);
         v.device.drain();
         v.epochs.synchronize();
         index.releaseAll(entries, n);

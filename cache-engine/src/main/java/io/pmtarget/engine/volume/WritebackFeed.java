@@ -271,9 +271,7 @@ final class WritebackFeed implements WritebackSource {
 
     @Override
     public void completeBatch(int[] entries, int count) {
-        for (int i = 0; i < count; i++) {
-            Recovery.free(v.device, entries[i]);
-        }
+        Recovery.freeAll(v.device, entries, count);
         v.device.drain();
         for (int i = 0; i < count; i++) {
             index.detachLocking(entries[i]);

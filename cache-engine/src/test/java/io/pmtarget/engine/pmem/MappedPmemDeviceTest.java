@@ -83,6 +83,79 @@ class MappedPmemDeviceTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"native", "java"})
+    void writeDurableStoresWordsAndDataWithoutTouchingNeighbours(String persistence) {
+        Random rnd = new Random(43);
+        try (PmemDevice d = open(persistence)) {
+            long wordsOffset = SIZE_BYTES - 16;
+            for (int length : LENGTHS) {
+                for (int kind = 0; kind < 4; kind++) {
+                    long off = 64 + kind * 3;
+                    byte[] data = new byte[length];
+                    rnd.nextBytes(data);
+                    fillGuard(d);
+                    ByteBuffer src = source(kind, data);
+                    int limit = src.limit();
+                    long first = rnd.nextLong();
+                    long second = rnd.nextLong();
+                    if (length % 2 == 0) {
+                        d.writeDurable(off, src, wordsOffset, first, second);
+                    } else {
+                        d.writeDurable(off, src);
+                    }
+                    String what = persistence + " kind " + kind + " len " + length;
+                    assertEquals(limit, src.position(), "source position advanced: " + what);
+                    assertArrayEquals(data, readBack(d, off, length, true), what);
+                    if (length % 2 == 0) {
+                        assertEquals(first, d.readLong(wordsOffset), what);
+                        assertEquals(second, d.readLong(wordsOffset + 8), what);
+                        d.writeLong(wordsOffset, 0xA5A5A5A5A5A5A5A5L);
+                        d.writeLong(wordsOffset + 8, 0xA5A5A5A5A5A5A5A5L);
+                    }
+                    checkGuard(d, off, length, what);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"native", "java"})
+    void storeAndFlushEachStoresAtEveryIndexAndNowhereElse(String persistence) {
+        try (PmemDevice d = open(persistence)) {
+            fillGuard(d);
+            int[] indexes = {5, 0, 4095, 17, 99};
+            d.storeAndFlushEach(8, 16, indexes, 4, -1L); // the last index is beyond count: not stored
+            d.drain();
+            ByteBuffer all = ByteBuffer.allocate(SIZE_BYTES).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            d.read(0, all);
+            java.util.Set<Long> stored = new java.util.HashSet<>();
+            for (int i = 0; i < 4; i++) {
+                long at = 8 + 16L * indexes[i];
+                assertEquals(-1L, all.getLong((int) at), "index " + indexes[i]);
+                for (int b = 0; b < 8; b++) {
+                    stored.add(at + b);
+                }
+            }
+            for (int i = 0; i < SIZE_BYTES; i++) {
+                if (!stored.contains((long) i) && all.get(i) != GUARD) {
+                    throw new AssertionError(persistence + ": byte " + i + " changed");
+                }
+            }
+            int[] outside = {0, 4096};
+            assertThrows(IndexOutOfBoundsException.class, () -> d.storeAndFlushEach(8, 16, outside, 2, 1));
+            assertThrows(IndexOutOfBoundsException.class, () -> d.storeAndFlushEach(8, 16, new int[] {-1}, 1, 1));
+            assertThrows(IllegalArgumentException.class, () -> d.storeAndFlushEach(4, 16, indexes, 1, 1));
+            assertThrows(IllegalArgumentException.class, () -> d.storeAndFlushEach(8, 12, indexes, 1, 1));
+            assertThrows(IllegalArgumentException.class, () -> d.storeAndFlushEach(8, 16, indexes, 6, 1));
+            assertEquals(0xA5A5A5A5A5A5A5A5L, d.readLong(8 + 16L * 99), "rejected batches store nothing");
+            assertThrows(IllegalArgumentException.class,
+                    () -> d.writeDurable(0, ByteBuffer.allocate(8), 8, 1, 2)); // words not 16-byte aligned
+            assertThrows(IndexOutOfBoundsException.class,
+                    () -> d.writeDurable(SIZE_BYTES - 4, ByteBuffer.allocate(8), 0, 1, 2));
+        }
+    }
+
     /** 0: heap at a non-zero position, 1: direct at a non-zero position, 2: read-only heap, 3: read-only direct. */
     private static ByteBuffer source(int kind, byte[] data) {
         int pad = 5;
