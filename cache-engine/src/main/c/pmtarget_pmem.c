@@ -190,8 +190,10 @@ JNIEXPORT void JNICALL Java_io_pmtarget_engine_pmem_NativePmem_writeDurableFromA
 }
 
 /*
- * Stores value at first + indexes[i] * stride for each i < count and writes those lines back, no fence:
- * e.g. the free marks of a batch of cache entries, made durable by one drain afterwards.
+ * Stores value at first + indexes[i] * stride for each i < count, no fence: e.g. the free marks of a batch
+ * of cache entries, made durable by one drain afterwards. MOVNTI, not store + CLWB: the entries are
+ * scattered, and a CLWB each costs a memory write-back that the next fence waits for one by one (measured:
+ * a 4 KiB volume write 750 -> 590 ns, where a commit frees one superseded entry per block written).
  */
 JNIEXPORT void JNICALL Java_io_pmtarget_engine_pmem_NativePmem_storeAndFlushEach(JNIEnv *env, jclass cls,
         jlong first_address, jint stride_bytes, jintArray indexes, jint count, jlong value) {
@@ -202,8 +204,7 @@ JNIEXPORT void JNICALL Java_io_pmtarget_engine_pmem_NativePmem_storeAndFlushEach
     }
     for (jint i = 0; i < count; i++) {
         char *p = (char *)(uintptr_t)(first_address + (jlong)index[i] * stride_bytes);
-        *(volatile int64_t *)(void *)p = (int64_t)value;
-        flush_range(p, sizeof(int64_t));
+        _mm_stream_si64((long long *)(void *)p, (long long)value);
     }
     (*env)->ReleasePrimitiveArrayCritical(env, indexes, index, JNI_ABORT);
 }

@@ -184,7 +184,7 @@ final class NativePmem {
     static native void writeDurableFromArray(long dstAddress, byte[] src, int srcOffset, int lengthBytes,
             long wordsAddress, long first, long second);
 
-    /** Stores value at {@code firstAddress + indexes[i] * strideBytes} for i < count, writes each line back; no fence. */
+    /** Non-temporal store of value at {@code firstAddress + indexes[i] * strideBytes} for i < count; no fence. */
     static native void storeAndFlushEach(long firstAddress, int strideBytes, int[] indexes, int count, long value);
 
     /** Aligned 8-byte store, write-back of its line, SFENCE. */

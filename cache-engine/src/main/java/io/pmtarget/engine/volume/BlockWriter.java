@@ -114,10 +114,11 @@ final class BlockWriter {
      * Returns the entry in the low 32 bits and FRESH plus hint bits in the high 32 bits.
      */
     private long lookupOrAllocate(IndexShard sh, long sector) {
+        long seq = v.engine.seqCount(); // stable: the caller is inside the commit gate
         sh.lock();
         try {
             int e = v.index.lookup(sh, sector);
-            if (e != CacheIndex.NONE && v.index.has(e, CacheIndex.UNCOMMITTED)) {
+            if (e != CacheIndex.NONE && v.index.isOpenUncommitted(e, seq)) {
                 v.counters.writeHits.increment();
                 return e & 0xFFFF_FFFFL;
             }
@@ -128,7 +129,7 @@ final class BlockWriter {
             if (e == CacheIndex.NONE) {
                 return CacheIndex.NONE;
             }
-            v.index.set(e, CacheIndex.FILLING);
+            v.index.set(e, (byte) (CacheIndex.FILLING | CacheIndex.generationBit(seq)));
             v.index.linkNewest(sh, e);
             int bits = FRESH;
             if (sh.noteUncommitted() >= shardAutocommitBlocks) {

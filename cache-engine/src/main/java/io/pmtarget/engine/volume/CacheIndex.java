@@ -48,6 +48,13 @@ final class CacheIndex {
     static final byte FILLING = 32;
     /** Was cached (committed) when a "flush" message arrived; the message waits until none is left. */
     static final byte FLUSH_PENDING = 64;
+    /**
+     * Parity of the seq_count under which an UNCOMMITTED entry was written. A commit point makes a whole
+     * generation committed at once, but clears its UNCOMMITTED flags only after the gate reopens (walking
+     * the FIFO tails takes microseconds that writers would otherwise wait): until then a flagged entry of
+     * the old parity is committed already, and {@link #isOpenUncommitted} keeps writers from rewriting it.
+     */
+    static final byte GEN_ODD = (byte) 0x80;
 
     static final int SHARDS_MAX = 16;
     /** Fewer blocks per shard than this and the cache gets fewer shards (small caches: one). */
@@ -206,6 +213,20 @@ final class CacheIndex {
         return flags[e];
     }
 
+    /** The generation bit for entries written while the volume's seq_count is {@code seqCount}. */
+    static byte generationBit(long seqCount) {
+        return (seqCount & 1) != 0 ? GEN_ODD : 0;
+    }
+
+    /**
+     * True when e is uncommitted and of the generation in progress ({@code seqCount}, read inside the commit
+     * gate): only then may a writer rewrite it in place. Under e's shard lock.
+     */
+    boolean isOpenUncommitted(int e, long seqCount) {
+        byte f = flags[e];
+        return (f & UNCOMMITTED) != 0 && (f & GEN_ODD) == generationBit(seqCount);
+    }
+
     boolean has(int e, byte flag) {
         return (flags[e] & flag) != 0;
     }
@@ -220,8 +241,9 @@ final class CacheIndex {
 
     /**
      * Clears FILLING without the shard lock, by the writer that allocated {@code e}, still inside the commit
-     * gate. Safe because nobody else writes flags[e] meanwhile: commits and discards need the gate exclusively,
-     * and every other flag writer (writeback pick and completion, flush mark, superseded/dropped freeing) only
+     * gate. Safe because nobody else writes flags[e] meanwhile: commit points and discards need the gate
+     * exclusively, a commit's walk touches only entries older than e (its generation and their versions), and
+     * every other flag writer (writeback pick and completion, flush mark, superseded/dropped freeing) only
      * touches committed entries, while e is UNCOMMITTED. Byte array elements never tear (JLS 17.6); the release
      * store publishes the data copy before the flag, and a reader that still sees FILLING reads the older data,
      * which is correct for a read racing this write.

@@ -18,10 +18,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * reused: otherwise a crash could pair a committed entry with the data of a later write.
  *
  * <p>Concurrency: the commit lock serializes commits, the drop step of discards and close. Only the commit
- * point (drain, seq_count store, clearing UNCOMMITTED on each shard's FIFO tail, collecting the superseded
- * versions) holds the gate exclusively; the superseded versions are then freed with writers running again
- * (they are flagged SUPERSEDED so writeback leaves them alone, and no writer touches a non-newest version),
- * after a read grace period so no reader still copies from them.
+ * point (drain, seq_count store, noting each shard's FIFO tail) holds the gate exclusively. With writers
+ * running again, the commit then walks each shard's FIFO back from the noted tail, clearing UNCOMMITTED and
+ * collecting the versions this generation supersedes; until it has, writers tell the committed generation
+ * from theirs by the entry's generation bit ({@link CacheIndex#isOpenUncommitted}) and never rewrite it in
+ * place. Superseded versions are flagged SUPERSEDED so writeback leaves them alone (no writer touches a
+ * non-newest version) and freed after a read grace period so no reader still copies from them. The next
+ * commit point waits for the walk (commit lock), so at most one generation is ever being walked.
  */
 final class CommitEngine {
 
@@ -41,6 +44,8 @@ final class CommitEngine {
     private long commitsCompleted;
     /** Fresh uncommitted blocks, striped by writer thread; zeroed at each commit point (gate exclusive). */
     private final StripedCounter uncommittedByThread = new StripedCounter(IoGate.defaultStripes());
+    /** Tests only: runs on the committing thread between the commit point and the walk (null in use). */
+    volatile Runnable afterCommitPointForTests;
     /** Guarded by commitMon; read without it by the autocommit heuristic. */
     private volatile boolean commitRunning;
 
@@ -164,16 +169,23 @@ final class CommitEngine {
         long startNanos = System.nanoTime();
         try {
             long number;
+            boolean committed;
             v.gate.enterExclusive();
             try {
                 synchronized (commitMon) {
                     number = ++commitsAcquired;
                 }
-                commitPointLocked();
+                committed = commitPointLocked();
             } finally {
                 v.gate.exitExclusive();
             }
-            superseded.free();
+            if (committed) {
+                Runnable hook = afterCommitPointForTests;
+                if (hook != null) {
+                    hook.run();
+                }
+                markGenerationCommitted();
+            }
             synchronized (commitMon) {
                 commitsCompleted = number;
             }
@@ -209,17 +221,21 @@ final class CommitEngine {
      */
     void commitThenRunExclusive(ExclusiveAction action) throws InterruptedException {
         runExclusive(() -> {
-            commitPointLocked();
-            superseded.free();
+            if (commitPointLocked()) {
+                markGenerationCommitted();
+            }
             action.run();
         });
     }
 
-    /** The commit point; the caller holds the commit lock and the gate's exclusive side (no writer copying). */
-    private void commitPointLocked() {
+    /**
+     * The commit point; the caller holds the commit lock and the gate's exclusive side (no writer copying).
+     * False when nothing was uncommitted; otherwise the caller must {@link #markGenerationCommitted} next.
+     */
+    private boolean commitPointLocked() {
         assert commitLock.isHeldByCurrentThread() && superseded.isEmpty() : "commit point without the commit lock";
         if (index.uncommittedCount() == 0) {
-            return;
+            return false;
         }
         long seq = seqCount;
         if (fault != CommitFault.SKIP_DRAIN_BEFORE_SEQ) {
@@ -236,29 +252,56 @@ final class CommitEngine {
             IndexShard sh = index.shard(s);
             // Exact here: writers count under the shard lock inside the gate, which is now exclusive.
             if (sh.uncommitted > 0) {
+                sh.lock();
+                try {
+                    assert sh.commitTail == CacheIndex.NONE : "shard " + s + " still walking the last generation";
+                    sh.commitTail = index.fifoTail(sh);
+                    sh.uncommitted = 0;
+                } finally {
+                    sh.unlock();
+                }
+            }
+        }
+        return true;
+    }
+
+    /**
+     * After a commit point, with writers running: clears the committed generation's UNCOMMITTED flags and
+     * frees the versions it supersedes. The caller holds the commit lock.
+     */
+    private void markGenerationCommitted() {
+        assert commitLock.isHeldByCurrentThread() : "walk without the commit lock";
+        for (int s = 0; s < index.shardCount(); s++) {
+            IndexShard sh = index.shard(s);
+            if (sh.commitTail != CacheIndex.NONE) {
                 markShardCommitted(sh);
             }
         }
+        superseded.free();
     }
 
-    /** Clears UNCOMMITTED on one shard's FIFO tail, freeing superseded versions in batches of bounded size. */
+    /**
+     * Walks one shard's FIFO back from its commit tail, freeing superseded versions in batches of bounded
+     * size. The entry a full batch stops at stays in the FIFO meanwhile: it is still flagged UNCOMMITTED, so
+     * writeback cannot pick it, and only commits (this thread) free versions.
+     */
     private void markShardCommitted(IndexShard sh) {
         int resumeAt = START_AT_TAIL;
         while (true) {
             sh.lock();
             try {
                 if (resumeAt == START_AT_TAIL) {
-                    resumeAt = index.fifoTail(sh);
+                    resumeAt = sh.commitTail;
                 }
                 resumeAt = superseded.markCommittedAndCollect(sh, resumeAt);
                 if (resumeAt == CacheIndex.NONE) {
-                    sh.uncommitted = 0;
+                    sh.commitTail = CacheIndex.NONE;
                     return;
                 }
             } finally {
                 sh.unlock();
             }
-            // The list is full: free this batch now (gate still exclusive), then go on where the walk stopped.
+            // The list is full: free this batch now, then go on where the walk stopped.
             superseded.free();
         }
     }

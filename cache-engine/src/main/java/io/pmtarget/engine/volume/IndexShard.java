@@ -54,6 +54,11 @@ abstract class IndexShardState extends AbstractQueuedSynchronizer {
     int usedCount;
     /** Fresh entries since the last commit point; reset by the commit under this lock. */
     int uncommitted;
+    /**
+     * The FIFO tail at the last commit point while that generation's UNCOMMITTED flags are still to be
+     * cleared (entries after it are newer), else NONE. Written by the commit, under this lock.
+     */
+    int commitTail = CacheIndex.NONE;
     long firstUncommittedNanos;
 
     IndexShardState(int number, int bucketBase, int bucketCount, int homeStart, int homeEnd) {

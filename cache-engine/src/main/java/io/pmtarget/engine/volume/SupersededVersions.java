@@ -2,8 +2,8 @@ package io.pmtarget.engine.volume;
 
 /**
  * The older versions a commit point supersedes: collected (flagged SUPERSEDED, so writeback leaves them
- * alone) while the commit holds the gate exclusively, freed after it reopens. Used by {@link CommitEngine}
- * under its commit lock only.
+ * alone) by the walk that follows the commit point, then freed. Used by {@link CommitEngine} under its
+ * commit lock only.
  *
  * <p>At most {@link #BATCH} versions (plus one version chain) are held at a time, so the list is 4 KiB
  * whatever the commit size and RAM per cache block stays within the index's 32 bytes; a larger commit frees
@@ -28,12 +28,12 @@ final class SupersededVersions {
     }
 
     /**
-     * Walks the FIFO backwards from {@code from} (uncommitted entries are all newer than committed ones;
-     * dropped entries may be interleaved), clears UNCOMMITTED and collects every older version that is not
-     * under writeback, flagged SUPERSEDED. Stops early, before an entry it leaves UNCOMMITTED, once
-     * {@link #BATCH} versions are collected, and returns that entry (it stays in the FIFO: nothing
-     * detaches an uncommitted entry while the gate is exclusive); NONE when done. Under {@code sh}'s lock;
-     * all versions of a sector are in its shard, so every version collected is too.
+     * Walks the FIFO backwards from {@code from}, the shard's tail at the commit point (the generation it
+     * committed is the run of UNCOMMITTED entries ending there; dropped entries may be interleaved), clears
+     * UNCOMMITTED and collects every older version that is not under writeback, flagged SUPERSEDED. Stops
+     * early, before an entry it leaves UNCOMMITTED, once {@link #BATCH} versions are collected, and returns
+     * that entry (it stays in the FIFO: nothing but a commit detaches an uncommitted entry); NONE when done.
+     * Under {@code sh}'s lock; all versions of a sector are in its shard, so every version collected is too.
      */
     int markCommittedAndCollect(IndexShard sh, int from) {
         assert sh.isHeldByCurrentThread() : "collecting without the shard lock";
@@ -48,7 +48,7 @@ final class SupersededVersions {
             if (count >= BATCH) {
                 return e;
             }
-            index.clear(e, CacheIndex.UNCOMMITTED);
+            index.clear(e, (byte) (CacheIndex.UNCOMMITTED | CacheIndex.GEN_ODD));
             for (int o = index.older(e); o != CacheIndex.NONE; o = index.older(o)) {
                 if (!index.has(o, (byte) (CacheIndex.WRITEBACK | CacheIndex.SUPERSEDED))) {
                     index.set(o, CacheIndex.SUPERSEDED);
