@@ -75,7 +75,7 @@ final class BlockWriter {
                 long found = CacheIndex.NONE;
                 for (int steals = 0; ; steals++) {
                     found = lookupOrAllocate(sh, sector);
-                    if (found != CacheIndex.NONE || steals == STEALS_MAX || !v.index.stealFree(sh)) {
+                    if (found != CacheIndex.NONE || steals == STEALS_MAX || !v.index.freeLists.stealFree(sh)) {
                         break;
                     }
                 }

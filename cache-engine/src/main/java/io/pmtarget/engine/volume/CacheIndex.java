@@ -1,7 +1,6 @@
 package io.pmtarget.engine.volume;
 
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The in-RAM index of the cache: primitive arrays only, no object per cached block, split into
@@ -21,10 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Sharding: a sector belongs to shard {@code top bits of hash(sector's 256 KiB chunk)}; that shard's lock guards the
  * sector's hash chain, version chain and the FIFO its entries are on. Entries belong to shards by
- * entry-number range (home range) for the free lists only: a shard allocates from its own free list, and a
- * freed entry goes back to its home shard's list, so two writers touch different lines of these arrays and
- * of the on-media entries. A shard whose free list is empty steals free entries from another shard
- * ({@link #stealFree}). Nobody holds two shard locks except {@link #lockAll} (ascending order).
+ * entry-number range (home range) for the free lists only: see {@link FreeLists}, which keeps the free lists
+ * (recycle, steals between shards, rebuild) and the flush marks on these same arrays. Nobody holds two shard
+ * locks except {@link #lockAll} (ascending order).
  *
  * <p>Seq counts are not kept in RAM: an entry is either uncommitted (its seq equals the superblock's) or
  * committed, and each shard's FIFO order is seq order (recovery sorts by seq once). Writeback merges the
@@ -59,8 +57,6 @@ final class CacheIndex {
     static final int SHARDS_MAX = 16;
     /** Fewer blocks per shard than this and the cache gets fewer shards (small caches: one). */
     static final int BLOCKS_PER_SHARD_MIN = 256;
-    /** At most this many free entries move per steal (half the victim's free list if that is less). */
-    static final int STEAL_BLOCKS_MAX = 64;
     /** Tests only: forces the shard count of indexes built after it is set (0 = by capacity). */
     static volatile int forcedShards;
     /**
@@ -86,7 +82,8 @@ final class CacheIndex {
     final IndexShard[] shards;
     private final int shardBits;
     private final int chunkSectorsLog2;
-    final AtomicInteger flushPending = new AtomicInteger();
+    /** The free side of this index: recycle, steal, rebuild, flush marks (the pop is {@link #allocate}'s). */
+    final FreeLists freeLists;
 
     CacheIndex(int capacity) {
         this(capacity, shardsFor(capacity));
@@ -116,9 +113,11 @@ final class CacheIndex {
         chunkSectorsLog2 = forcedChunk >= 0 ? forcedChunk : CHUNK_SECTORS_LOG2;
         shards = new IndexShard[shardCount];
         for (int s = 0; s < shardCount; s++) {
-            shards[s] = new IndexShard(s, s * bucketsPerShard, bucketsPerShard, homeStart(s), homeStart(s + 1));
+            shards[s] = new IndexShard(s, s * bucketsPerShard, bucketsPerShard,
+                    FreeLists.homeStart(s, shardCount, capacity), FreeLists.homeStart(s + 1, shardCount, capacity));
         }
-        rebuildFreeList();
+        freeLists = new FreeLists(capacity, next, prev, flags, shards);
+        freeLists.rebuildFreeList();
     }
 
     /** Shards for a cache of {@code capacity} blocks: a power of two, at most 16, >= 256 blocks each. */
@@ -152,16 +151,6 @@ final class CacheIndex {
     /** The shard whose lock guards {@code s}'s hash chain, versions and FIFO: by hash of s's chunk. */
     IndexShard shardOf(long s) {
         return shards[shardBits == 0 ? 0 : (int) (SectorHash.mix(s >>> chunkSectorsLog2) >>> (64 - shardBits))];
-    }
-
-    /** First entry of shard {@code s}'s home range: ceil(s * capacity / shards). */
-    private int homeStart(int s) {
-        return (int) (((long) s * capacity + shards.length - 1) / shards.length);
-    }
-
-    /** The shard whose free list takes {@code e} back: floor(e * shards / capacity). */
-    IndexShard homeShard(int e) {
-        return shards[(int) ((long) e * shards.length / capacity)];
     }
 
     /** Locks every shard in ascending order (the only way to hold more than one). */
@@ -329,7 +318,7 @@ final class CacheIndex {
 
     /**
      * Unlinks a used entry of {@code sh} from FIFO, hash and version chain; it is then on no list (flags FREE,
-     * plus FLUSH_PENDING if set) until {@link #recycle}. Between the two, the caller waits for a read grace
+     * plus FLUSH_PENDING if set) until {@link FreeLists#recycle}. Between the two, the caller waits for a read grace
      * period ({@link ReadEpochs}).
      */
     void detach(IndexShard sh, int e) {
@@ -343,20 +332,6 @@ final class CacheIndex {
         sh.usedCount--;
     }
 
-    /** Puts a detached entry on its home shard's free list; the caller holds that shard's lock. */
-    void recycle(int e) {
-        assert (flags[e] & ~FLUSH_PENDING) == FREE : "recycling entry " + e + " that was not detached";
-        IndexShard home = homeShard(e);
-        assert home.isHeldByCurrentThread() : "recycling entry " + e + " without its home shard's lock";
-        if ((flags[e] & FLUSH_PENDING) != 0) {
-            flushPending.decrementAndGet();
-            flags[e] = FREE;
-        }
-        next[e] = home.freeHead;
-        home.freeHead = e;
-        home.freeCount++;
-    }
-
     /** {@link #detach} under the lock of e's shard; the caller holds no shard lock and owns e (a flag). */
     void detachLocking(int e) {
         IndexShard sh = shardOf(sector[e]);
@@ -368,35 +343,14 @@ final class CacheIndex {
         }
     }
 
-    /** {@link #recycle} under the home shard's lock; the caller holds no shard lock. */
-    void recycleLocking(int e) {
-        IndexShard home = homeShard(e);
-        home.lock();
-        try {
-            recycle(e);
-        } finally {
-            home.unlock();
-        }
-    }
-
     /**
      * {@link #detach}es {@code e} (caller holds sh's lock) and links it in front of {@code chain} through its
-     * free-list link; returns the new chain head, for {@link #recycleChain} once the shard lock is released.
+     * free-list link; returns the new chain head, for {@link FreeLists#recycleChain} once the shard lock is released.
      */
     int detachInto(IndexShard sh, int e, int chain) {
         detach(sh, e);
         next[e] = chain;
         return e;
-    }
-
-    /** Recycles every entry of a chain built by {@link #detachInto}; the caller holds no shard lock. */
-    void recycleChain(int chain) {
-        for (int e = chain, hops = 0; e != NONE; hops++) {
-            assert hops < capacity : "recycle chain loops at entry " + e;
-            int after = next[e];
-            recycleLocking(e);
-            e = after;
-        }
     }
 
     /**
@@ -418,11 +372,11 @@ final class CacheIndex {
         }
         Arrays.sort(es, 0, n);
         for (int i = 0; i < n; ) {
-            IndexShard home = homeShard(es[i]);
+            IndexShard home = freeLists.homeShard(es[i]);
             home.lock();
             try {
-                for (; i < n && homeShard(es[i]) == home; i++) {
-                    recycle(es[i]);
+                for (; i < n && freeLists.homeShard(es[i]) == home; i++) {
+                    freeLists.recycle(es[i]);
                 }
             } finally {
                 home.unlock();
@@ -433,52 +387,7 @@ final class CacheIndex {
     /** Detach then recycle at once (no reader can hold e: the caller waited for a grace period or has none). */
     void release(int e) {
         detachLocking(e);
-        recycleLocking(e);
-    }
-
-    /**
-     * Moves up to {@link #STEAL_BLOCKS_MAX} free entries (at most half of the victim's) from another shard's
-     * free list to {@code to}'s; false when every other shard's list is empty. The caller holds no shard lock:
-     * the chain taken is owned by this thread alone between the two critical sections.
-     */
-    boolean stealFree(IndexShard to) {
-        for (int i = 1; i < shards.length; i++) {
-            IndexShard from = shards[(to.number + i) & (shards.length - 1)];
-            if (from.freeCount == 0) {
-                continue;
-            }
-            int first;
-            int last;
-            int taken;
-            from.lock();
-            try {
-                first = from.freeHead;
-                if (first == NONE) {
-                    continue;
-                }
-                int want = Math.min(STEAL_BLOCKS_MAX, Math.max(1, from.freeCount / 2));
-                last = first;
-                taken = 1;
-                while (taken < want && next[last] != NONE) {
-                    last = next[last];
-                    taken++;
-                }
-                from.freeHead = next[last];
-                from.freeCount -= taken;
-            } finally {
-                from.unlock();
-            }
-            to.lock();
-            try {
-                next[last] = to.freeHead;
-                to.freeHead = first;
-                to.freeCount += taken;
-            } finally {
-                to.unlock();
-            }
-            return true;
-        }
-        return false;
+        freeLists.recycleLocking(e);
     }
 
     // ---- FIFO (per shard, seq order)
@@ -516,55 +425,6 @@ final class CacheIndex {
         } else {
             prev[n] = p;
         }
-    }
-
-    /**
-     * Marks every committed, not dropped entry FLUSH_PENDING (the set a "flush" message must write back);
-     * returns how many are pending now. O(used entries), once per message; locks one shard at a time.
-     */
-    int markFlushPending() {
-        for (IndexShard sh : shards) {
-            sh.lock();
-            try {
-                int marked = 0;
-                for (int e = sh.fifoHead; e != NONE; e = next[e]) {
-                    byte f = flags[e];
-                    if ((f & (UNCOMMITTED | DROPPED | FLUSH_PENDING)) == 0) {
-                        flags[e] = (byte) (f | FLUSH_PENDING);
-                        marked++;
-                    }
-                }
-                flushPending.addAndGet(marked);
-            } finally {
-                sh.unlock();
-            }
-        }
-        return flushPending.get();
-    }
-
-    /** Entries still marked FLUSH_PENDING (they leave the count when recycled: written back or freed). */
-    int flushPendingCount() {
-        return flushPending.get();
-    }
-
-    /** Every free entry goes to its home shard's free list, in ascending order. */
-    void rebuildFreeList() {
-        for (IndexShard sh : shards) {
-            sh.freeHead = NONE;
-            sh.freeCount = 0;
-        }
-        int free = 0;
-        for (int e = capacity - 1; e >= 0; e--) {
-            if (flags[e] == FREE) {
-                IndexShard home = homeShard(e);
-                next[e] = home.freeHead;
-                prev[e] = NONE;
-                home.freeHead = e;
-                home.freeCount++;
-                free++;
-            }
-        }
-        assert free + usedCount() == capacity : "entry accounting broken";
     }
 
 }

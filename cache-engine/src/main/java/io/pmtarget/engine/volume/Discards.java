@@ -130,7 +130,7 @@ final class Discards {
                 } finally {
                     sh.unlock();
                 }
-                index.recycleChain(chain);
+                index.freeLists.recycleChain(chain);
             }
             assert dropped == 0 : "dropped entries left: " + dropped;
             v.notifyWaiters();

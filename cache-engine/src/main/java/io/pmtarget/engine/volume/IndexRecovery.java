@@ -5,7 +5,7 @@ import java.util.Arrays;
 /**
  * The {@link CacheIndex} operations {@link Recovery} uses at open: single-threaded, before the volume is
  * shared, so no shard lock is taken. Entries go to the shard of their sector (hash, FIFO); the free lists
- * are rebuilt by {@link CacheIndex#rebuildFreeList} on the home ranges.
+ * are rebuilt by {@link FreeLists#rebuildFreeList} on the home ranges.
  */
 final class IndexRecovery {
 
@@ -57,6 +57,6 @@ final class IndexRecovery {
             sh.usedCount = 0;
             sh.uncommitted = 0;
         }
-        index.flushPending.set(0);
+        index.freeLists.flushPending.set(0);
     }
 }

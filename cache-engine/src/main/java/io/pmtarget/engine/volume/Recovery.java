@@ -83,7 +83,7 @@ final class Recovery {
         for (int e : order) {
             IndexRecovery.appendRecovered(index, e);
         }
-        index.rebuildFreeList();
+        index.freeLists.rebuildFreeList();
         if (corruption == null) {
             eraseDurably(device, seqs, superSeq, losers, superseded);
         }

@@ -53,11 +53,11 @@ final class WritebackFeed implements WritebackSource {
         drainRequests.incrementAndGet();
         try {
             v.engine.commit(false);
-            index.markFlushPending();
+            index.freeLists.markFlushPending();
             while (true) {
                 v.writeback.kick();
                 synchronized (v.waits) {
-                    if (index.flushPendingCount() == 0) {
+                    if (index.freeLists.flushPendingCount() == 0) {
                         return;
                     }
                     if (v.writeback.failed()) {
@@ -279,7 +279,7 @@ final class WritebackFeed implements WritebackSource {
         // Readers may still copy from entries they found before the detach: recycle only after they leave.
         v.epochs.synchronize();
         for (int i = 0; i < count; i++) {
-            index.recycleLocking(entries[i]);
+            index.freeLists.recycleLocking(entries[i]);
         }
         underWriteback -= count;
         v.notifyWaiters();

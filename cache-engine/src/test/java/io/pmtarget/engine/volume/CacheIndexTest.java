@@ -35,7 +35,7 @@ class CacheIndexTest {
             } finally {
                 sh.unlock();
             }
-            if (!index.stealFree(sh)) {
+            if (!index.freeLists.stealFree(sh)) {
                 return CacheIndex.NONE;
             }
         }

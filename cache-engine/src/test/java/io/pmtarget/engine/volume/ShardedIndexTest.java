@@ -60,7 +60,7 @@ class ShardedIndexTest {
             assertEquals(25, sh.freeCount, "shard " + s);
             assertEquals(expectStart[s], sh.homeStart);
             for (int e = sh.homeStart; e < sh.homeEnd; e++) {
-                assertEquals(sh, index.homeShard(e), "entry " + e);
+                assertEquals(sh, index.freeLists.homeShard(e), "entry " + e);
             }
         }
         // Uneven split: every entry has exactly one home and the ranges cover 0..capacity-1.
@@ -97,7 +97,7 @@ class ShardedIndexTest {
             assertEquals(16, index.shard(s).freeCount, "shard " + s + " after the release");
             for (int e = index.shard(s).freeHead, n = 0; e != CacheIndex.NONE; e = index.fifoNext(e), n++) {
                 assertTrue(n < 16);
-                assertEquals(index.shard(s), index.homeShard(e));
+                assertEquals(index.shard(s), index.freeLists.homeShard(e));
             }
         }
     }
