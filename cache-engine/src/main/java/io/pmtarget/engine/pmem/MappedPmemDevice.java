@@ -1,6 +1,7 @@
 package io.pmtarget.engine.pmem;
 
 import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
 import java.nio.ReadOnlyBufferException;
 
 import static io.pmtarget.engine.pmem.UnsafeAccess.BYTE_ARRAY_BASE_OFFSET;
@@ -23,6 +24,8 @@ final class MappedPmemDevice implements PmemDevice {
     private static final ThreadLocal<byte[]> STAGING = ThreadLocal.withInitial(() -> new byte[STAGING_CHUNK_BYTES]);
 
     private final PmemMapping mapping;
+    /** The mapping's windows for {@link #view}, fetched at the first view (racy but idempotent). */
+    private volatile MappedByteBuffer[] views;
     private final Persister persister;
     private final long sizeBytes;
     private final long base;
@@ -107,6 +110,23 @@ final class MappedPmemDevice implements PmemDevice {
             copyReadOnlyHeap(offset, src.duplicate(), length);
         }
         src.position(src.position() + length);
+    }
+
+    @Override
+    public ByteBuffer view(long offset, int lengthBytes) {
+        checkRange(offset, lengthBytes);
+        MappedByteBuffer[] windows = views;
+        if (windows == null) {
+            windows = mapping.msyncWindows();
+            views = windows;
+        }
+        long windowBytes = windows.length == 1 ? sizeBytes : PmemMapping.MSYNC_WINDOW_BYTES;
+        int w = (int) Math.min(offset / windowBytes, windows.length - 1); // offset == size: the last window
+        long start = offset - w * windowBytes;
+        if (start + lengthBytes > windows[w].capacity()) {
+            return null;
+        }
+        return windows[w].asReadOnlyBuffer().limit((int) start + lengthBytes).position((int) start);
     }
 
     @Override

@@ -38,6 +38,16 @@ public interface PmemDevice extends AutoCloseable {
     /** Copies {@code dst.remaining()} bytes starting at {@code offset} into {@code dst}, advancing its position. */
     void read(long offset, ByteBuffer dst);
 
+    /**
+     * A read-only direct buffer over {@code [offset, offset + lengthBytes)} of the device itself (no copy),
+     * positioned at its start, for handing cached data straight to a file write; or null when this device
+     * has no such view (the simulator, or a range across two of the mapping's 1 GiB windows), and the caller
+     * copies with {@link #read} instead. A new small buffer object per call; the bytes are not copied.
+     */
+    default ByteBuffer view(long offset, int lengthBytes) {
+        return null;
+    }
+
     /** Plain aligned 8-byte store; durable after flush + drain. {@code offset} must be 8-byte aligned. */
     void writeLong(long offset, long value);
 

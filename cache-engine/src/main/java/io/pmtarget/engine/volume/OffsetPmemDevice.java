@@ -57,6 +57,11 @@ final class OffsetPmemDevice implements PmemDevice {
     }
 
     @Override
+    public ByteBuffer view(long offset, int lengthBytes) {
+        return inner.view(baseBytes + offset, lengthBytes);
+    }
+
+    @Override
     public void writeInt(long offset, int value) {
         inner.writeInt(baseBytes + offset, value);
     }

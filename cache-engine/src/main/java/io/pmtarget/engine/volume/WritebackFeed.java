@@ -257,6 +257,12 @@ final class WritebackFeed implements WritebackSource {
     }
 
     @Override
+    public ByteBuffer cachedView(int firstEntry, int blocks) {
+        // Under writeback: nobody frees, reuses or rewrites these entries until completeBatch/failBatch.
+        return v.device.view(v.layout.dataOffset(firstEntry), blocks * v.blockSizeBytes());
+    }
+
+    @Override
     public void writeBacking(long sector, ByteBuffer run) throws IOException {
         int bytes = run.remaining();
         v.backing.write(v.backingOffset(sector), run);

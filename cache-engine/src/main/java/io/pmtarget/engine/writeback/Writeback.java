@@ -131,15 +131,33 @@ public final class Writeback implements AutoCloseable {
             while (j < count && j - i < RUN_BLOCKS_MAX && sectors[j] == sectors[j - 1] + sectorsPerBlock) {
                 j++;
             }
-            runBuffer.clear();
-            for (int k = i; k < j; k++) {
-                runBuffer.limit((k - i + 1) * blockBytes);
-                source.readCached(entries[k], runBuffer);
-            }
-            runBuffer.flip();
-            source.writeBacking(sectors[i], runBuffer);
+            source.writeBacking(sectors[i], runData(i, j, blockBytes));
             i = j;
         }
+    }
+
+    /**
+     * The data of run [i, j): a view of the cache itself when the run's entries lie side by side there (a
+     * single block always does), which spares a copy of every block through the run buffer; otherwise the
+     * blocks copied into the run buffer.
+     */
+    private ByteBuffer runData(int i, int j, int blockBytes) {
+        int k = i + 1;
+        while (k < j && entries[k] == entries[k - 1] + 1) {
+            k++;
+        }
+        if (k == j) {
+            ByteBuffer view = source.cachedView(entries[i], j - i);
+            if (view != null) {
+                return view;
+            }
+        }
+        runBuffer.clear();
+        for (k = i; k < j; k++) {
+            runBuffer.limit((k - i + 1) * blockBytes);
+            source.readCached(entries[k], runBuffer);
+        }
+        return runBuffer.flip();
     }
 
     /**

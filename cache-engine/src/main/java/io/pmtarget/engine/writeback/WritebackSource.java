@@ -18,6 +18,12 @@ public interface WritebackSource {
     /** Copies the cached data of {@code entry} into {@code dst} (one block). */
     void readCached(int entry, ByteBuffer dst);
 
+    /**
+     * The cached data of entries {@code firstEntry .. firstEntry + blocks - 1}, which lie side by side in the
+     * cache, as a read-only view of the cache device itself (no copy); null when the device has no view.
+     */
+    ByteBuffer cachedView(int firstEntry, int blocks);
+
     /** Writes one merged run starting at {@code sector} (512-byte units of the volume) to the backing device. */
     void writeBacking(long sector, ByteBuffer run) throws IOException;
 

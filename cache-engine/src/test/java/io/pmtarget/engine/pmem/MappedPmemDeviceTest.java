@@ -156,6 +156,28 @@ class MappedPmemDeviceTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"native", "java"})
+    void viewShowsTheDeviceBytesWithoutCopyingAndIsReadOnly(String persistence) {
+        try (PmemDevice d = open(persistence)) {
+            byte[] data = new byte[8192];
+            new Random(44).nextBytes(data);
+            d.writeDurable(4096, ByteBuffer.wrap(data));
+            ByteBuffer view = d.view(4096, 8192);
+            assertTrue(view.isDirect() && view.isReadOnly(), "a read-only direct view");
+            assertEquals(8192, view.remaining());
+            byte[] seen = new byte[8192];
+            view.duplicate().get(seen);
+            assertArrayEquals(data, seen);
+            d.writeLong(4096, 0x0102030405060708L);
+            assertEquals(0x0102030405060708L, view.order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(view.position()),
+                    "the view is the device, not a copy");
+            assertEquals(0, d.view(SIZE_BYTES, 0).remaining());
+            assertThrows(IndexOutOfBoundsException.class, () -> d.view(SIZE_BYTES - 8, 16));
+            assertThrows(IndexOutOfBoundsException.class, () -> d.view(-1, 1));
+        }
+    }
+
     /** 0: heap at a non-zero position, 1: direct at a non-zero position, 2: read-only heap, 3: read-only direct. */
     private static ByteBuffer source(int kind, byte[] data) {
         int pad = 5;

@@ -12,6 +12,12 @@ class WritebackSortTest {
 
     /** A source that is never asked for anything: the test drives sortBySector directly. */
     private static final class IdleSource implements WritebackSource {
+
+        @Override
+        public ByteBuffer cachedView(int firstEntry, int blocks) {
+            return null;
+        }
+
         @Override
         public boolean writebackWanted() {
             return false;
