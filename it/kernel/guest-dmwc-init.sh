@@ -161,8 +161,12 @@ EOF
       commit "$1" "$LAST"
     fi
     LAST="$phase"
-    dd if="$IN" of="/dev/mapper/wc$1" bs="$BS" skip="$src" seek="$dst" count="$blocks" \
-      iflag=direct oflag=direct 2>/tmp/dd.log || fail "wc$1 op $op: $(cat /tmp/dd.log)"
+    # O_DIRECT needs a 512-aligned buffer: busybox dd mallocs bs bytes (only 16-aligned when small)
+    # and silently retries without O_DIRECT on EINVAL, so a bs of 512 or 2048 would become
+    # page-cache read-modify-writes of whole 4 KiB pages. A 1 MiB buffer is page-aligned; the
+    # offsets and lengths go in bytes.
+    dd if="$IN" of="/dev/mapper/wc$1" bs=1048576 skip=$((src * BS)) seek=$((dst * BS)) count=$((blocks * BS)) \
+      iflag=direct,skip_bytes,count_bytes oflag=direct,seek_bytes 2>/tmp/dd.log || fail "wc$1 op $op: $(cat /tmp/dd.log)"
     NOPS=$((NOPS + 1))
   done
   if [ "$LAST" -ge 1 ] && [ "$LAST" -le 2 ]; then commit "$1" "$LAST"; fi

@@ -159,8 +159,11 @@ class DmWritecacheVariantsIT {
         DmwcImages.zeroFile(tmp.resolve("o4.img"), BACKING_BYTES)));
     args.addAll(List.of("--param", "wcopts4=" + ss.kernelOpts()));
     // Set 5: our 2048-byte file with block size 4096; set 6: our start_sector file without it.
-    disks.addAll(List.of("b5", tmp.resolve("b2.img"), "c5", Files.copy(caches.get(1), tmp.resolve("c5.cache")),
-        "b6", tmp.resolve("b3.img"), "c6", Files.copy(caches.get(2), tmp.resolve("c6.cache"))));
+    // (qemu locks every disk file: each set gets its own copies.)
+    disks.addAll(List.of("b5", Files.copy(tmp.resolve("b2.img"), tmp.resolve("b5.img")),
+        "c5", Files.copy(caches.get(1), tmp.resolve("c5.cache")),
+        "b6", Files.copy(tmp.resolve("b3.img"), tmp.resolve("b6.img")),
+        "c6", Files.copy(caches.get(2), tmp.resolve("c6.cache"))));
     args.addAll(List.of("--param", "expect5=refuse", "--param", "expect6=refuse"));
 
     DmwcGuest.Boot boot = guest.boot("variants-ours-to-kernel", "read", DmwcGuest.disks(disks.toArray()), args,
