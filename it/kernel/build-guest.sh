@@ -42,7 +42,7 @@ case "$GUEST" in
   dmwc)
     INIT_SCRIPT="$HERE/guest-dmwc-init.sh"; PREFIX=dmwc-guest
     HOST_PKGS="busybox-static dmsetup"
-    WANTED="virtio_pci virtio_blk dm_writecache" ;;
+    WANTED="virtio_pci virtio_blk dm_writecache dm_delay" ;;
   *) log "--guest must be initiator or dmwc, not '$GUEST'"; exit 64 ;;
 esac
 pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || true; }

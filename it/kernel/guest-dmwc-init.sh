@@ -10,15 +10,27 @@
 #   pmt.dmwc   read | write
 #              read:  for each set i in 1..pmt.sets: table wc<i> over b<i>/c<i>, status, copy the
 #                     whole mapped device to o<i> (fsync'ed), sha256 of a second full read, remove.
-#              write: table wc1 over b1/c1, run pmt.ops, print status, power off WITHOUT removing
-#                     the table (uncommitted writes stay uncommitted, like a crash).
-#   pmt.sets   read mode: number of disk sets (default 1)
+#              write: for each set i in 1..pmt.sets: table wc<i> over b<i>/c<i>, run the set's ops,
+#                     print status; power off WITHOUT removing the tables (uncommitted writes stay
+#                     uncommitted, like a crash).
+#   pmt.sets   number of disk sets (default 1)
+#   pmt.expect<i>=refuse  read mode: set i is a negative control: the kernel must refuse its table
+#              (wrong block size or start_sector for the file); prints "wc<i> refused=<kernel message>"
 #   pmt.bs     cache block size in bytes (default 4096)
 #   pmt.wcopts dm-writecache optional arguments, ':' between name and value, ',' between options
-#              (e.g. high_watermark:100,low_watermark:100,autocommit_time:3600000)
-#   pmt.ops    write mode: phase:dstBlock:srcBlock:blocks,... copied from disk "in" to wc1 with
-#              O_DIRECT in pmt.bs units; after the last op of phases 1 and 2 an fsync of wc1 (a
-#              REQ_PREFLUSH: dm-writecache commits); phase 3 ops are never flushed.
+#              (e.g. high_watermark:100,low_watermark:100,autocommit_time:3600000,start_sector:35)
+#   pmt.ops    write mode: phase:dstBlock:srcBlock:blocks,... copied from disk "in" to wc<i> with
+#              O_DIRECT in the set's block size units; after the last op of phases 1 and 2 an fsync
+#              of wc<i> (a REQ_PREFLUSH: dm-writecache commits); phase 3 ops are never flushed.
+#              The token "wb" (after a committed phase) starts writeback of everything committed
+#              (`dmsetup message wc<i> 0 flush`, in the background) and waits until the kernel
+#              reports all used blocks under writeback; later overwrites of those blocks get new
+#              entries (an entry under writeback is never overwritten in place).
+#   pmt.delay  write mode: >0 puts a dm-delay device under wc<i> that holds writes (not reads or
+#              flushes) to b<i> that many ms, so writeback started by "wb" cannot finish before
+#              the power goes off (default 0: no dm-delay).
+#   pmt.bs<i>, pmt.wcopts<i>, pmt.ops<i>, pmt.delay<i>: the same for set i only (default: the
+#              value without a set number).
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 /bin/busybox mount -t proc proc /proc
 /bin/busybox mount -t sysfs sys /sys
@@ -29,14 +41,19 @@ exec </dev/console >/dev/console 2>&1
 export DM_DISABLE_UDEV=1
 DMSETUP="/usr/sbin/dmsetup --noudevsync"
 
-MODE=; SETS=1; BS=4096; WCOPTS=; OPS=
+MODE=; SETS=1
 for arg in $(cat /proc/cmdline); do
   case "$arg" in
     pmt.dmwc=*) MODE="${arg#*=}" ;;   pmt.sets=*) SETS="${arg#*=}" ;;
-    pmt.bs=*) BS="${arg#*=}" ;;       pmt.wcopts=*) WCOPTS="${arg#*=}" ;;
-    pmt.ops=*) OPS="${arg#*=}" ;;
   esac
 done
+# param NAME SET DEFAULT: pmt.NAME<SET>, else pmt.NAME, else DEFAULT.
+param() {
+  local v
+  v="$(tr ' ' '\n' </proc/cmdline | sed -n "s/^pmt\.$1$2=//p" | tail -n 1)"
+  [ -n "$v" ] || v="$(tr ' ' '\n' </proc/cmdline | sed -n "s/^pmt\.$1=//p" | tail -n 1)"
+  echo "${v:-$3}"
+}
 
 now() { cut -d' ' -f1 /proc/uptime; }
 kv() { echo "PMT-DMWC: $*"; }
@@ -68,31 +85,107 @@ disk() {   # serial -> /dev/vdX (the host names every disk by its virtio serial)
   return 1
 }
 # Optional arguments: "<count> name value name value ..." as the table wants them.
-OPT_ARGS=; OPT_N=0
-for o in $(echo "$WCOPTS" | tr ',' ' '); do
-  OPT_ARGS="$OPT_ARGS ${o%%:*} ${o#*:}"; OPT_N=$((OPT_N + 2))
-done
+opt_args() {   # $1 = name:value,name:value,...
+  local args= n=0 o
+  for o in $(echo "$1" | tr ',' ' '); do
+    args="$args ${o%%:*} ${o#*:}"; n=$((n + 2))
+  done
+  echo "$n$args"
+}
 
-create() {   # $1 name, $2 backing disk, $3 cache disk
+create() {   # $1 name, $2 backing disk, $3 cache disk, $4 block size, $5 wcopts
   local sectors table
   sectors="$(blockdev --getsz "$2")" || fail "blockdev --getsz $2"
-  table="0 $sectors writecache s $2 $3 $BS $OPT_N$OPT_ARGS"
+  table="0 $sectors writecache s $2 $3 $4 $(opt_args "$5")"
   kv "$1 table=$table"
   $DMSETUP create "$1" --table "$table" >/tmp/create.log 2>&1 \
     || fail "dmsetup create $1 refused: $(cat /tmp/create.log) / $(dmesg | grep -i writecache | tail -n 3)"
   [ -b "/dev/mapper/$1" ] || fail "no /dev/mapper/$1 after create"
 }
+refuse() {   # like create, but the kernel must refuse the table (a negative control)
+  local sectors table
+  sectors="$(blockdev --getsz "$2")" || fail "blockdev --getsz $2"
+  table="0 $sectors writecache s $2 $3 $4 $(opt_args "$5")"
+  kv "$1 table=$table"
+  if $DMSETUP create "$1" --table "$table" >/tmp/create.log 2>&1; then
+    fail "dmsetup create $1 accepted a table it must refuse: $table"
+  fi
+  kv "$1 refused=$(dmesg | grep -i 'writecache' | tail -n 1 | sed 's/^\[[^]]*\] *//')"
+}
 status() { kv "$1 status=$($DMSETUP status "$1" 2>&1)"; }
 
-kv "mode=$MODE sets=$SETS bs=$BS wcopts=$WCOPTS kernel=$(uname -r) init_at=$(now)"
+commit() {   # $1 set, $2 phase: an fsync of the mapped device is a REQ_PREFLUSH = a commit
+  dd if=/dev/null of="/dev/mapper/wc$1" count=0 conv=notrunc,fsync 2>/dev/null || fail "fsync wc$1 after phase $2"
+  kv "wc$1 committed phase $2"
+}
+field() { echo "$2" | tr -s ' ' | cut -d' ' -f"$1"; }
+start_writeback() {   # $1 set: write back everything committed, in the background; wait until it runs
+  local st used wb n=0
+  $DMSETUP message "wc$1" 0 flush >/tmp/wb$1.log 2>&1 &
+  while [ $n -lt 100 ]; do
+    st="$($DMSETUP status "wc$1")"
+    used=$(( $(field 5 "$st") - $(field 6 "$st") )); wb="$(field 7 "$st")"
+    if [ "$wb" -gt 0 ] && [ "$wb" -eq "$used" ]; then
+      kv "wc$1 writeback started=$wb"
+      return 0
+    fi
+    sleep 0.05; n=$((n + 1))
+  done
+  fail "wc$1: writeback of $used used blocks did not start (status $st; $(cat /tmp/wb$1.log))"
+}
+write_set() {   # $1 set number
+  local B C BS DELAY LAST=0 op phase dst src blocks sectors
+  B="$(disk "b$1")" || fail "no disk with serial b$1"
+  C="$(disk "c$1")" || fail "no disk with serial c$1"
+  BS="$(param bs "$1" 4096)"; DELAY="$(param delay "$1" 0)"
+  if [ "$DELAY" -gt 0 ]; then
+    # Reads and flushes pass at once, writes wait DELAY ms (dm-delay: read, write, flush classes).
+    sectors="$(blockdev --getsz "$B")" || fail "blockdev --getsz $B"
+    $DMSETUP create "bd$1" --table "0 $sectors delay $B 0 0 $B 0 $DELAY $B 0 0" >/tmp/create.log 2>&1 \
+      || fail "dmsetup create bd$1 (delay) refused: $(cat /tmp/create.log) / $(dmesg | tail -n 3)"
+    B="/dev/mapper/bd$1"
+  fi
+  create "wc$1" "$B" "$C" "$BS" "$(param wcopts "$1")"
+  status "wc$1"
+  for op in $(param ops "$1" | tr ',' ' '); do
+    if [ "$op" = wb ]; then
+      if [ "$LAST" -ge 1 ] && [ "$LAST" -le 2 ]; then commit "$1" "$LAST"; fi
+      LAST=0
+      start_writeback "$1"
+      continue
+    fi
+    IFS=: read -r phase dst src blocks <<EOF
+$op
+EOF
+    if [ "$phase" != "$LAST" ] && [ "$LAST" -ge 1 ] && [ "$LAST" -le 2 ]; then
+      commit "$1" "$LAST"
+    fi
+    LAST="$phase"
+    # O_DIRECT needs a 512-aligned buffer: busybox dd mallocs bs bytes (only 16-aligned when small)
+    # and silently retries without O_DIRECT on EINVAL, so a bs of 512 or 2048 would become
+    # page-cache read-modify-writes of whole 4 KiB pages. A 1 MiB buffer is page-aligned; the
+    # offsets and lengths go in bytes.
+    dd if="$IN" of="/dev/mapper/wc$1" bs=1048576 skip=$((src * BS)) seek=$((dst * BS)) count=$((blocks * BS)) \
+      iflag=direct,skip_bytes,count_bytes oflag=direct,seek_bytes 2>/tmp/dd.log || fail "wc$1 op $op: $(cat /tmp/dd.log)"
+    NOPS=$((NOPS + 1))
+  done
+  if [ "$LAST" -ge 1 ] && [ "$LAST" -le 2 ]; then commit "$1" "$LAST"; fi
+  status "wc$1"
+}
+
+kv "mode=$MODE sets=$SETS kernel=$(uname -r) init_at=$(now)"
 case "$MODE" in
   read)
     i=1
     while [ $i -le "$SETS" ]; do
       B="$(disk "b$i")" || fail "no disk with serial b$i"
       C="$(disk "c$i")" || fail "no disk with serial c$i"
+      if [ "$(param expect "$i")" = refuse ]; then
+        refuse "wc$i" "$B" "$C" "$(param bs "$i" 4096)" "$(param wcopts "$i")"
+        i=$((i + 1)); continue
+      fi
       O="$(disk "o$i")" || fail "no disk with serial o$i"
-      create "wc$i" "$B" "$C"
+      create "wc$i" "$B" "$C" "$(param bs "$i" 4096)" "$(param wcopts "$i")"
       status "wc$i"
       dd if="/dev/mapper/wc$i" of="$O" bs=1M iflag=direct oflag=direct conv=fsync 2>/tmp/dd.log \
         || fail "copy wc$i -> $O: $(cat /tmp/dd.log)"
@@ -104,32 +197,14 @@ case "$MODE" in
     finish PASS "mode=read sets=$SETS"
     ;;
   write)
-    B="$(disk b1)" || fail "no disk with serial b1"
-    C="$(disk c1)" || fail "no disk with serial c1"
     IN="$(disk in)" || fail "no disk with serial in"
-    create wc1 "$B" "$C"
-    status wc1
-    LAST=0; N=0
-    for op in $(echo "$OPS" | tr ',' ' '); do
-      IFS=: read -r phase dst src blocks <<EOF
-$op
-EOF
-      if [ "$phase" != "$LAST" ] && [ "$LAST" -ge 1 ] && [ "$LAST" -le 2 ]; then
-        dd if=/dev/null of=/dev/mapper/wc1 count=0 conv=notrunc,fsync 2>/dev/null || fail "fsync after phase $LAST"
-        kv "committed phase $LAST"
-      fi
-      LAST="$phase"
-      dd if="$IN" of=/dev/mapper/wc1 bs="$BS" skip="$src" seek="$dst" count="$blocks" \
-        iflag=direct oflag=direct 2>/tmp/dd.log || fail "op $op: $(cat /tmp/dd.log)"
-      N=$((N + 1))
+    NOPS=0; i=1
+    while [ $i -le "$SETS" ]; do
+      write_set "$i"
+      i=$((i + 1))
     done
-    if [ "$LAST" -ge 1 ] && [ "$LAST" -le 2 ]; then
-      dd if=/dev/null of=/dev/mapper/wc1 count=0 conv=notrunc,fsync 2>/dev/null || fail "fsync after phase $LAST"
-      kv "committed phase $LAST"
-    fi
-    status wc1
-    # No `dmsetup remove` (its suspend would commit phase 3): power goes off with the table live.
-    finish PASS "mode=write ops=$N"
+    # No `dmsetup remove` (its suspend would commit phase 3): power goes off with the tables live.
+    finish PASS "mode=write sets=$SETS ops=$NOPS"
     ;;
   *) fail "pmt.dmwc must be read or write, not '$MODE'" ;;
 esac

@@ -4,6 +4,7 @@
 #
 #   run-dmwc-guest.sh --mode read|write --disk SERIAL=FILE [--disk ...] [--sets N] [--bs BYTES]
 #                     [--wcopts name:value,...] [--ops phase:dst:src:blocks,...]
+#                     [--param NAME=VALUE ...]   (any pmt.NAME, e.g. bs2=512, wcopts3=..., delay4=60000)
 #                     [--timeout SECONDS] [--log FILE] [--kernel F --initrd F]
 #
 # No network: the guest only sees its disks. Exit status: 0 the guest printed PASS, 1 it printed
@@ -12,11 +13,14 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 MODE=; SETS=1; BS=4096; WCOPTS=; OPS=; TIMEOUT_S=120; LOG=; KERNEL=; INITRD=
-DRIVES=()
+DRIVES=(); PARAMS=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --mode) MODE="$2"; shift ;;        --sets) SETS="$2"; shift ;;     --bs) BS="$2"; shift ;;
     --wcopts) WCOPTS="$2"; shift ;;    --ops) OPS="$2"; shift ;;
+    --param)
+      case "$2" in [a-z]*=*) ;; *) echo "run-dmwc-guest: --param NAME=VALUE" >&2; exit 64 ;; esac
+      PARAMS+=("$2"); shift ;;
     --timeout) TIMEOUT_S="$2"; shift ;; --log) LOG="$2"; shift ;;
     --kernel) KERNEL="$2"; shift ;;    --initrd) INITRD="$2"; shift ;;
     --disk)
@@ -33,8 +37,8 @@ while [ $# -gt 0 ]; do
 done
 case "$MODE" in read|write) ;; *) echo "run-dmwc-guest: --mode read|write" >&2; exit 64 ;; esac
 [ ${#DRIVES[@]} -gt 0 ] || { echo "run-dmwc-guest: no --disk" >&2; exit 64; }
-for v in "$WCOPTS" "$OPS"; do
-  case "$v" in *[[:space:]]*) echo "run-dmwc-guest: no spaces in --wcopts/--ops" >&2; exit 64 ;; esac
+for v in "$WCOPTS" "$OPS" "${PARAMS[@]}"; do
+  case "$v" in *[[:space:]]*) echo "run-dmwc-guest: no spaces in --wcopts/--ops/--param" >&2; exit 64 ;; esac
 done
 
 if [ -z "$KERNEL" ] || [ -z "$INITRD" ]; then
@@ -44,6 +48,9 @@ fi
 APPEND="console=ttyS0 panic=-1 quiet loglevel=3 pmt.dmwc=$MODE pmt.sets=$SETS pmt.bs=$BS"
 [ -z "$WCOPTS" ] || APPEND+=" pmt.wcopts=$WCOPTS"
 [ -z "$OPS" ] || APPEND+=" pmt.ops=$OPS"
+for p in "${PARAMS[@]}"; do APPEND+=" pmt.$p"; done
+# x86 cuts the kernel command line at 2048 bytes: a cut parameter must fail here, not in the guest.
+[ ${#APPEND} -lt 2000 ] || { echo "run-dmwc-guest: kernel command line of ${#APPEND} bytes is too long" >&2; exit 64; }
 QEMU=(qemu-system-x86_64 -accel tcg -machine pc -cpu max -smp 1 -m 512 -nodefaults -no-user-config
       -display none -serial stdio -monitor none -no-reboot
       -kernel "$KERNEL" -initrd "$INITRD" -append "$APPEND" "${DRIVES[@]}")

@@ -8,9 +8,11 @@ import java.util.List;
 
 /**
  * Reads a dm-writecache cache device without writing to it and checks its metadata: superblock fields,
- * entry counts (free, committed, uncommitted), and inconsistencies: an entry seq above the superblock's
- * (no correct commit leaves one), two committed entries of one sector with equal seq, a sector not
- * aligned to the block size.
+ * entry counts (free, committed, uncommitted, superseded), and inconsistencies: an entry seq above the
+ * superblock's (no correct commit leaves one), two committed entries of one sector with equal seq, a sector
+ * not aligned to the block size. Superseded entries are not a problem: dm-writecache keeps the older
+ * committed entry of an overwritten sector while writeback of it is in flight (and until the free after
+ * the commit is durable); recovery keeps the highest seq and frees the others.
  */
 public final class CacheInspector {
 
@@ -19,7 +21,7 @@ public final class CacheInspector {
 
     /** The outcome of an inspection. */
     public record Report(int magic, int version, int blockSizeBytes, long nBlocks, long seqCount,
-            long free, long committed, long uncommitted, long problemCount, List<String> problems) {
+            long free, long committed, long uncommitted, long superseded, long problemCount, List<String> problems) {
 
         public boolean consistent() {
             return problemCount == 0;
@@ -33,6 +35,8 @@ public final class CacheInspector {
             sb.append(String.format("n_blocks     %d%n", nBlocks));
             sb.append(String.format("seq_count    %d%n", seqCount));
             sb.append(String.format("entries      %d committed, %d uncommitted, %d free%n", committed, uncommitted, free));
+            sb.append(String.format("sectors      %d cached, %d superseded committed entries (highest seq wins)%n",
+                    committed - superseded, superseded));
             sb.append(String.format("consistency  %s%n", problemCount == 0 ? "ok" : problemCount + " problem(s)"));
             for (String p : problems) {
                 sb.append("  ").append(p).append(System.lineSeparator());
@@ -56,7 +60,7 @@ public final class CacheInspector {
             layout = CacheLayout.load(device, blockSize);
         } catch (IllegalStateException | IllegalArgumentException e) {
             problems.add("superblock: " + e.getMessage());
-            return new Report(magic, version, blockSize, nBlocks, superSeq, 0, 0, 0, 1, problems);
+            return new Report(magic, version, blockSize, nBlocks, superSeq, 0, 0, 0, 0, 1, problems);
         }
         int n = (int) Math.min(layout.nBlocks(), Integer.MAX_VALUE - 8);
         long sectorsPerBlock = blockSize / CacheLayout.SECTOR_BYTES;
@@ -90,13 +94,16 @@ public final class CacheInspector {
             seqOf[e] = seq;
             keys[committed++] = e;
         }
-        problemCount = checkEqualSeqDuplicates(device, keys, committed, seqOf, problems, problemCount);
+        long[] problemAndSuperseded = checkDuplicates(device, keys, committed, seqOf, problems, problemCount);
         return new Report(magic, version, blockSize, layout.nBlocks(), superSeq, free, committed, uncommitted,
-                problemCount, problems);
+                problemAndSuperseded[1], problemAndSuperseded[0], problems);
     }
 
-    /** Sorts committed entries by (sector, seq) and reports neighbours equal in both. */
-    private static long checkEqualSeqDuplicates(PmemDevice device, long[] entries, int count, long[] seqOf,
+    /**
+     * Sorts committed entries by (sector, seq) and reports neighbours equal in both; returns {problem count,
+     * superseded count}, superseded = committed entries of a sector that has one with a higher seq.
+     */
+    private static long[] checkDuplicates(PmemDevice device, long[] entries, int count, long[] seqOf,
             List<String> problems, long problemCount) {
         long[] sectors = new long[count];
         Integer[] order = new Integer[count];
@@ -108,15 +115,20 @@ public final class CacheInspector {
         Arrays.sort(order, (a, b) -> sectors[a] != sectors[b] ? Long.compare(sectors[a], sectors[b])
                 : Long.compare(seqOf[(int) entries[a]], seqOf[(int) entries[b]]));
         long count2 = problemCount;
+        long superseded = 0;
         for (int k = 1; k < count; k++) {
             int a = order[k - 1];
             int b = order[k];
-            if (sectors[a] == sectors[b] && seqOf[(int) entries[a]] == seqOf[(int) entries[b]]) {
-                count2 = addProblem(problems, count2, "entries " + entries[a] + " and " + entries[b]
-                        + " hold sector " + sectors[a] + " with the same seq " + seqOf[(int) entries[a]]);
+            if (sectors[a] == sectors[b]) {
+                superseded++;
+                if (seqOf[(int) entries[a]] == seqOf[(int) entries[b]]) {
+                    count2 = addProblem(problems, count2, "entries " + entries[a] + " and " + entries[b]
+                            + " hold sector " + sectors[a] + " with the same seq " + seqOf[(int) entries[a]]);
+                }
             }
         }
-        return count2;
+        assert superseded < Math.max(count, 1) : "superseded " + superseded + " of " + count;
+        return new long[] {count2, superseded};
     }
 
     private static long addProblem(List<String> problems, long count, String problem) {

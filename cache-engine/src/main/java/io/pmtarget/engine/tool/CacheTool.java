@@ -3,6 +3,7 @@ package io.pmtarget.engine.tool;
 import io.pmtarget.engine.pmem.PmemDevice;
 import io.pmtarget.engine.pmem.PmemDevices;
 import io.pmtarget.engine.volume.CacheLayout;
+import io.pmtarget.engine.volume.OffsetPmemDevice;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +13,8 @@ import java.nio.file.Path;
  *
  * <pre>
  *   CacheTool format FILE --block-size N --size BYTES   create/format a blank cache file
- *   CacheTool inspect FILE                               print the superblock, count entries, check consistency
+ *   CacheTool inspect FILE [--start-sector N]            print the superblock, count entries, check consistency
+ *                                                        (N: dm-writecache's start_sector, 512-byte sectors)
  * </pre>
  * Exit codes: 0 ok, 1 inconsistent metadata (inspect) or refused format, 2 usage or I/O error.
  */
@@ -37,7 +39,7 @@ public final class CacheTool {
         try {
             return switch (args[0]) {
                 case "format" -> format(args, out, err);
-                case "inspect" -> inspect(Path.of(args[1]), out, err);
+                case "inspect" -> inspect(args, out, err);
                 default -> usage(err, "unknown command '" + args[0] + "'");
             };
         } catch (RuntimeException e) {
@@ -79,12 +81,28 @@ public final class CacheTool {
         }
     }
 
-    private static int inspect(Path file, PrintStream out, PrintStream err) {
+    private static int inspect(String[] args, PrintStream out, PrintStream err) {
+        Path file = Path.of(args[1]);
+        long startSector = 0;
+        for (int i = 2; i < args.length; i++) {
+            if (!args[i].equals("--start-sector")) {
+                return usage(err, "unknown option '" + args[i] + "'");
+            }
+            if (i + 1 >= args.length) {
+                return usage(err, args[i] + ": needs a value");
+            }
+            startSector = Long.parseLong(args[++i]);
+            if (startSector < 0 || startSector > Long.MAX_VALUE / CacheLayout.SECTOR_BYTES) {
+                return usage(err, "--start-sector: out of range: " + startSector);
+            }
+        }
         if (!Files.isRegularFile(file)) {
             err.println("error: " + file + " is not a file");
             return EXIT_USAGE;
         }
-        try (PmemDevice device = PmemDevices.open(file, 0, PmemDevices.PERSISTENCE_JAVA)) {
+        try (PmemDevice raw = PmemDevices.open(file, 0, PmemDevices.PERSISTENCE_JAVA)) {
+            // The window does not own the mapping: raw closes it (closing both would unmap twice).
+            PmemDevice device = startSector == 0 ? raw : new OffsetPmemDevice(raw, startSector * CacheLayout.SECTOR_BYTES);
             CacheInspector.Report report = CacheInspector.inspect(device);
             out.print(report.render());
             return report.consistent() ? EXIT_OK : EXIT_INCONSISTENT;
@@ -94,7 +112,7 @@ public final class CacheTool {
     private static int usage(PrintStream err, String problem) {
         err.println("error: " + problem);
         err.println("usage: CacheTool format FILE --block-size N --size BYTES");
-        err.println("       CacheTool inspect FILE");
+        err.println("       CacheTool inspect FILE [--start-sector N]");
         return EXIT_USAGE;
     }
 }

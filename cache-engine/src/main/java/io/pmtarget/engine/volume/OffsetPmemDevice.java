@@ -6,13 +6,14 @@ import java.nio.ByteBuffer;
 /**
  * A window of a pmem device starting at {@code baseBytes}: dm-writecache's start_sector skips that many
  * 512-byte sectors at the start of the cache device (e.g. a partition table) before the superblock.
+ * Public for offline tools (CacheTool inspect --start-sector) that read such a device.
  */
-final class OffsetPmemDevice implements PmemDevice {
+public final class OffsetPmemDevice implements PmemDevice {
 
     private final PmemDevice inner;
     private final long baseBytes;
 
-    OffsetPmemDevice(PmemDevice inner, long baseBytes) {
+    public OffsetPmemDevice(PmemDevice inner, long baseBytes) {
         if (baseBytes < 0 || baseBytes % 8 != 0 || baseBytes >= inner.sizeBytes()) {
             throw new IllegalArgumentException("start_sector: offset " + baseBytes
                     + " bytes is not inside the cache device of " + inner.sizeBytes() + " bytes");

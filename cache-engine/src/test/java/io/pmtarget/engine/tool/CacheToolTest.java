@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.pmtarget.engine.pmem.PmemDevice;
 import io.pmtarget.engine.pmem.PmemDevices;
 import io.pmtarget.engine.volume.CacheLayout;
+import io.pmtarget.engine.volume.OffsetPmemDevice;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -68,6 +69,34 @@ class CacheToolTest {
         assertTrue(text.contains("seq 11 above"), text);
         assertTrue(text.contains("sector 17 not aligned"), text);
         assertTrue(text.contains("3 committed, 1 uncommitted"), text);
+        assertTrue(text.contains("sectors      2 cached, 1 superseded"), text);
+    }
+
+    @Test
+    void inspectReadsBehindStartSectorAndCountsSupersededEntries() {
+        Path f = dir.resolve("ss.cache");
+        long startSector = 35;
+        try (PmemDevice raw = PmemDevices.open(f, 1 << 20, PmemDevices.PERSISTENCE_JAVA)) {
+            raw.writeLong(0, 0x1122334455667788L);   // a foreign header before start_sector
+            PmemDevice d = new OffsetPmemDevice(raw, startSector * CacheLayout.SECTOR_BYTES);
+            CacheLayout.format(d, 4096);
+            d.writeLong(CacheLayout.SB_SEQ_COUNT_OFFSET, 3);
+            entry(d, 0, 8, 1);
+            entry(d, 1, 8, 2);   // a newer committed version of sector 8: legal, the higher seq wins
+            entry(d, 2, 16, 2);
+            raw.flush(0, 1 << 20);
+            raw.drain();
+        }
+        assertEquals(1, run("inspect", f.toString()));
+        assertTrue(out().contains("not a dm-writecache device"), out());
+        assertEquals(0, run("inspect", f.toString(), "--start-sector", Long.toString(startSector)), out());
+        String text = out();
+        assertTrue(text.contains("entries      3 committed, 0 uncommitted"), text);
+        assertTrue(text.contains("sectors      2 cached, 1 superseded"), text);
+        assertTrue(text.contains("consistency  ok"), text);
+        assertEquals(2, run("inspect", f.toString(), "--start-sector"));
+        assertEquals(2, run("inspect", f.toString(), "--start-sector", "-1"));
+        assertEquals(2, run("inspect", f.toString(), "--bogus", "1"));
     }
 
     @Test

@@ -17,8 +17,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -58,8 +56,8 @@ class DmWritecacheInteropIT {
   private static final long BUILD_TIMEOUT_MS = 300_000;
   private static final Path LOG_DIR = Path.of("target", "kernel-it").toAbsolutePath();
   /** Neither side may write back on its own: committed data must live only in the cache file. */
-  private static final String KERNEL_OPTS = "high_watermark:100,low_watermark:100,autocommit_time:3600000";
-  private static final Map<String, String> ENGINE_OPTS = Map.of("high_watermark", "100",
+  static final String KERNEL_OPTS = "high_watermark:100,low_watermark:100,autocommit_time:3600000";
+  static final Map<String, String> ENGINE_OPTS = Map.of("high_watermark", "100",
       "low_watermark", "100", "autocommit_blocks", "1000000", "autocommit_time", "3600000");
   private static DmwcGuest guest;
 
@@ -87,7 +85,7 @@ class DmWritecacheInteropIT {
     Path backing = Files.write(tmp.resolve("b1.img"), original);
     Path liveCache = tmp.resolve("live.cache");
     Path c1 = tmp.resolve("c1.cache");
-    WriteModel m = new WriteModel(original);
+    DmwcModels.WriteModel m = new DmwcModels.WriteModel(original, BS);
     try (Volume v = Volumes.open(new VolumeSpec("dmwc-a", liveCache, CACHE_BYTES, backing, 0, BS, "java",
         ENGINE_OPTS))) {
       m.writePhases(v, new Random(7));
@@ -175,7 +173,7 @@ class DmWritecacheInteropIT {
     Path backing = Files.write(tmp.resolve("b1.img"), original);
     Path input1 = Files.write(tmp.resolve("in.img"), input);
     Path cache = DmwcImages.zeroFile(tmp.resolve("c1.cache"), CACHE_BYTES);
-    KernelOps ops = KernelOps.generate(new Random(11), VOLUME_BLOCKS, inBlocks);
+    DmwcModels.KernelOps ops = DmwcModels.KernelOps.generate(new Random(11), VOLUME_BLOCKS, inBlocks);
     byte[] expected = ops.apply(original, input, BS, 2);
     assertTrue(!differingBlocks(expected, ops.apply(original, input, BS, 3), BS).isEmpty(),
         "phase 3 writes data that must not show");
@@ -186,7 +184,7 @@ class DmWritecacheInteropIT {
         BOOT_TIMEOUT_MS);
     report("kernel-to-ours", boot);
     assertTrue(boot.pass(), boot.verdict() + " (console: " + boot.console() + ")");
-    assertTrue(boot.facts().contains("committed phase 1") && boot.facts().contains("committed phase 2"),
+    assertTrue(boot.facts().contains("wc1 committed phase 1") && boot.facts().contains("wc1 committed phase 2"),
         "both commits ran: " + boot.facts());
     DmwcImages.WcStatus after = DmwcImages.WcStatus.parse(boot.values("wc1 status").get(1));
     assertEquals(CACHE_N_BLOCKS, after.nBlocks(), "kernel's n_blocks (ours agrees, see direction A)");
@@ -234,172 +232,35 @@ class DmWritecacheInteropIT {
   record Inspect(int exit, String text) {
   }
 
-  private static Inspect inspect(Path cacheFile) {
+  static Inspect inspect(Path cacheFile) {
+    return inspect(cacheFile, 0);
+  }
+
+  /** CacheTool inspect of a cache file whose superblock is at {@code startSector} (512-byte sectors). */
+  static Inspect inspect(Path cacheFile, long startSector) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int exit = CacheTool.run(new String[] {"inspect", cacheFile.toString()},
+    String[] args = startSector == 0 ? new String[] {"inspect", cacheFile.toString()}
+        : new String[] {"inspect", cacheFile.toString(), "--start-sector", Long.toString(startSector)};
+    int exit = CacheTool.run(args,
         new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
     String text = out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8);
     System.out.println("CacheTool inspect " + cacheFile + " -> exit " + exit + "\n" + text);
     return new Inspect(exit, text);
   }
 
-  private static void report(String label, DmwcGuest.Boot boot) {
+  static void report(String label, DmwcGuest.Boot boot) {
     System.out.printf("DmWritecacheInteropIT[%s]: %s in %d ms wall | %s%n", label,
         boot.pass() ? "PASS" : "FAIL", boot.wallMs(), boot.verdict());
     boot.facts().forEach(f -> System.out.println("  guest: " + f));
   }
 
-  private static boolean onPath(String tool) {
+  static boolean onPath(String tool) {
     for (String dir : (System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin").split(":")) {
       if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
         return true;
       }
     }
     return false;
-  }
-
-  /**
-   * Writes through our engine in three phases and tracks, independently, what is committed:
-   * phase 1 (committed by flush), phase 2 (overwrites of phase-1 blocks, double writes of one
-   * block before a commit, some FUA writes; committed by flush), phase 3 (overwrites of committed
-   * blocks and fresh blocks, never committed).
-   */
-  private static final class WriteModel {
-    private final byte[] committed;
-    private final Map<Integer, byte[]> pending = new HashMap<>();
-    private final List<Integer> starts = new ArrayList<>();
-    private final java.util.TreeSet<Integer> committedSet = new java.util.TreeSet<>();
-
-    WriteModel(byte[] original) {
-      this.committed = original.clone();
-    }
-
-    void writePhases(Volume v, Random rnd) throws IOException {
-      for (int i = 0; i < 40; i++) {
-        write(v, rnd, rnd.nextInt(VOLUME_BLOCKS - 8), 1 + rnd.nextInt(8), false);
-      }
-      commit(v);
-      for (int i = 0; i < 24; i++) {
-        int start = i % 2 == 0 ? starts.get(rnd.nextInt(starts.size())) : rnd.nextInt(VOLUME_BLOCKS - 8);
-        write(v, rnd, start, 1 + rnd.nextInt(4), i % 7 == 6);
-        if (i % 5 == 0) {
-          write(v, rnd, start, 1, false);   // rewrite before the commit: in place in the same entry
-        }
-      }
-      commit(v);
-      for (int i = 0; i < 10; i++) {
-        int start = i % 2 == 0 ? starts.get(rnd.nextInt(starts.size())) : rnd.nextInt(VOLUME_BLOCKS - 8);
-        write(v, rnd, start, 1 + rnd.nextInt(4), false);
-      }
-      assertTrue(!pending.isEmpty(), "phase 3 left uncommitted blocks");
-    }
-
-    private void write(Volume v, Random rnd, int block, int blocks, boolean fua) throws IOException {
-      byte[] data = new byte[blocks * BS];
-      rnd.nextBytes(data);
-      v.write((long) block * BS, ByteBuffer.wrap(data), fua);
-      starts.add(block);
-      for (int b = 0; b < blocks; b++) {
-        pending.put(block + b, java.util.Arrays.copyOfRange(data, b * BS, (b + 1) * BS));
-      }
-      if (fua) {
-        apply();   // a FUA write commits everything written before it, too
-      }
-    }
-
-    private void commit(Volume v) throws IOException {
-      v.flush();
-      apply();
-    }
-
-    private void apply() {
-      for (Map.Entry<Integer, byte[]> e : pending.entrySet()) {
-        System.arraycopy(e.getValue(), 0, committed, e.getKey() * BS, BS);
-        committedSet.add(e.getKey());
-      }
-      pending.clear();
-    }
-
-    byte[] committed() {
-      return committed.clone();
-    }
-
-    byte[] latest() {
-      byte[] out = committed.clone();
-      for (Map.Entry<Integer, byte[]> e : pending.entrySet()) {
-        System.arraycopy(e.getValue(), 0, out, e.getKey() * BS, BS);
-      }
-      return out;
-    }
-
-    List<Integer> committedBlocks() {
-      return new ArrayList<>(committedSet);
-    }
-  }
-
-  /** The writes the guest makes: phase:dstBlock:srcBlock:blocks, phases 1 and 2 committed, 3 not. */
-  private record KernelOps(List<int[]> ops) {
-    static KernelOps generate(Random rnd, int volumeBlocks, int inBlocks) {
-      List<int[]> ops = new ArrayList<>();
-      for (int i = 0; i < 8; i++) {
-        ops.add(new int[] {1, rnd.nextInt(volumeBlocks - 16), rnd.nextInt(inBlocks - 16), 1 + rnd.nextInt(16)});
-      }
-      for (int i = 0; i < 6; i++) {
-        int[] over = ops.get(rnd.nextInt(8));
-        int dst = i % 3 == 2 ? rnd.nextInt(volumeBlocks - 16) : over[1] + rnd.nextInt(over[3]);
-        ops.add(new int[] {2, dst, rnd.nextInt(inBlocks - 16), 1 + rnd.nextInt(8)});
-      }
-      KernelOps sofar = new KernelOps(ops);
-      java.util.Set<Integer> used = new java.util.HashSet<>(sofar.blocks(2));
-      // Phase 3 only touches fresh blocks: an uncommitted overwrite of a committed block is done in
-      // place in SSD mode (the kernel's own non-atomic semantics), not what this test is about.
-      for (int i = 0; i < 3; ) {
-        int dst = rnd.nextInt(volumeBlocks - 16);
-        int n = 1 + rnd.nextInt(8);
-        boolean fresh = true;
-        for (int b = dst; b < dst + n; b++) {
-          fresh &= !used.contains(b);
-        }
-        if (fresh) {
-          ops.add(new int[] {3, dst, rnd.nextInt(inBlocks - 16), n});
-          i++;
-        }
-      }
-      return new KernelOps(ops);
-    }
-
-    String argument() {
-      StringBuilder sb = new StringBuilder();
-      for (int[] op : ops) {
-        sb.append(sb.length() == 0 ? "" : ",").append(op[0]).append(':').append(op[1]).append(':')
-            .append(op[2]).append(':').append(op[3]);
-      }
-      return sb.toString();
-    }
-
-    /** The image after the ops of phases up to {@code lastPhase}, in order. */
-    byte[] apply(byte[] original, byte[] input, int bs, int lastPhase) {
-      byte[] out = original.clone();
-      for (int[] op : ops) {
-        if (op[0] <= lastPhase) {
-          System.arraycopy(input, op[2] * bs, out, op[1] * bs, op[3] * bs);
-        }
-      }
-      return out;
-    }
-
-    /** Distinct blocks written by phases up to {@code lastPhase}, ascending. */
-    List<Integer> blocks(int lastPhase) {
-      java.util.TreeSet<Integer> s = new java.util.TreeSet<>();
-      for (int[] op : ops) {
-        if (op[0] <= lastPhase) {
-          for (int b = op[1]; b < op[1] + op[3]; b++) {
-            s.add(b);
-          }
-        }
-      }
-      return new ArrayList<>(s);
-    }
   }
 }

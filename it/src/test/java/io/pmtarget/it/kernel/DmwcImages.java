@@ -94,10 +94,63 @@ final class DmwcImages {
   /** The superblock and committed entries of a dm-writecache v1 cache file. */
   record CacheFile(int blockBytes, long nBlocks, long seqCount, long dataStartBytes,
                    Map<Long, Integer> winnerBySector, int committedEntries, int uncommittedEntries,
-                   java.util.Set<Long> uncommittedSectors) {
+                   java.util.Set<Long> uncommittedSectors, Map<Long, Integer> loserBySector, long baseBytes) {
+    /** File offset of data block {@code entry} (start_sector included). */
     long dataOffset(int entry) {
-      return dataStartBytes + (long) entry * blockBytes;
+      return baseBytes + dataStartBytes + (long) entry * blockBytes;
     }
+
+    /** File offset of entry {@code entry}'s seq_count (start_sector included). */
+    long seqOffset(int entry) {
+      return baseBytes + SB_BYTES + (long) entry * ENTRY_BYTES + 8;
+    }
+  }
+
+  /**
+   * dm-writecache's n_blocks for a cache device of {@code deviceBytes} (calculate_memory_size in
+   * drivers/md/dm-writecache.c): size / (block + 16 bytes), less while superblock, entries and the
+   * block-aligned data do not fit.
+   */
+  static long kernelNBlocks(long deviceBytes, int blockBytes) {
+    long n = deviceBytes / (blockBytes + ENTRY_BYTES);
+    while (n > 0) {
+      long metaBytes = (SB_BYTES + ENTRY_BYTES * n + blockBytes - 1) / blockBytes * blockBytes;
+      if (metaBytes + n * blockBytes <= deviceBytes) {
+        return n;
+      }
+      n--;
+    }
+    throw new AssertionError("no block of " + blockBytes + " fits in " + deviceBytes + " bytes");
+  }
+
+  /** Swaps the seq_counts of two entries in place (a negative control for "highest seq wins"). */
+  static void swapSeqs(Path file, CacheFile cf, int entryA, int entryB) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      ByteBuffer a = ByteBuffer.allocate(8);
+      ByteBuffer b = ByteBuffer.allocate(8);
+      ch.read(a, cf.seqOffset(entryA));
+      ch.read(b, cf.seqOffset(entryB));
+      ch.write(b.flip(), cf.seqOffset(entryA));
+      ch.write(a.flip(), cf.seqOffset(entryB));
+    }
+  }
+
+  /** The first {@code bytes} bytes of a file. */
+  static byte[] head(Path file, int bytes) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      ByteBuffer b = ByteBuffer.allocate(bytes);
+      ch.read(b, 0);
+      return b.array();
+    }
+  }
+
+  /** A zeroed (sparse) file of {@code sizeBytes} starting with {@code head} (a start_sector area). */
+  static Path fileWithHead(Path file, long sizeBytes, byte[] head) throws IOException {
+    zeroFile(file, sizeBytes);
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      ch.write(ByteBuffer.wrap(head), 0);
+    }
+    return file;
   }
 
   /**
@@ -105,9 +158,14 @@ final class DmwcImages {
    * sector the highest seq wins (kernel: writecache_resume).
    */
   static CacheFile readCacheFile(Path file) throws IOException {
+    return readCacheFile(file, 0);
+  }
+
+  /** {@link #readCacheFile(Path)} of a device whose superblock is at {@code baseBytes} (start_sector). */
+  static CacheFile readCacheFile(Path file, long baseBytes) throws IOException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       ByteBuffer sb = ByteBuffer.allocate(SB_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-      ch.read(sb, 0);
+      ch.read(sb, baseBytes);
       int magic = sb.getInt(0);
       int version = sb.getInt(4);
       int blockBytes = sb.getInt(8);
@@ -116,12 +174,13 @@ final class DmwcImages {
       if (magic != DMWC_MAGIC || version != 1) {
         throw new AssertionError(file + ": magic 0x" + Integer.toHexString(magic) + " version " + version);
       }
-      if (nBlocks <= 0 || nBlocks > (ch.size() / blockBytes)) {
+      if (nBlocks <= 0 || nBlocks > ((ch.size() - baseBytes) / blockBytes)) {
         throw new AssertionError(file + ": n_blocks " + nBlocks);
       }
       ByteBuffer entries = ByteBuffer.allocate((int) (ENTRY_BYTES * nBlocks)).order(ByteOrder.LITTLE_ENDIAN);
-      ch.read(entries, SB_BYTES);
+      ch.read(entries, baseBytes + SB_BYTES);
       Map<Long, Integer> winner = new HashMap<>();
+      Map<Long, Integer> loser = new HashMap<>();
       Map<Long, Long> winnerSeq = new HashMap<>();
       int committed = 0;
       int uncommitted = 0;
@@ -140,14 +199,19 @@ final class DmwcImages {
         committed++;
         Long best = winnerSeq.get(sector);
         if (best == null || Long.compareUnsigned(eseq, best) > 0) {
+          if (best != null) {
+            loser.put(sector, winner.get(sector));
+          }
           winner.put(sector, e);
           winnerSeq.put(sector, eseq);
+        } else {
+          loser.put(sector, e);
         }
       }
       long metaBytes = SB_BYTES + ENTRY_BYTES * nBlocks;
       long dataStart = (metaBytes + blockBytes - 1) / blockBytes * blockBytes;
       return new CacheFile(blockBytes, nBlocks, seq, dataStart, winner, committed, uncommitted,
-          uncommittedSectors);
+          uncommittedSectors, loser, baseBytes);
     }
   }
 
