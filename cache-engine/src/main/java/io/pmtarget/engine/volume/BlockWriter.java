@@ -196,6 +196,19 @@ final class BlockWriter {
         if (round == 0) {
             v.counters.fullWaits.increment();
         }
+        // Counted before the kick, so the writeback round it starts already picks a small batch.
+        v.spaceWaiters.incrementAndGet();
+        try {
+            waitForSpaceOnce();
+        } finally {
+            v.spaceWaiters.decrementAndGet();
+        }
+        if (round > 0 && round % (TimeUnit.SECONDS.toMillis(10) / CacheVolume.FULL_WAIT_MS) == 0) {
+            LOG.warn("volume {}: a write has waited {} ms for cache space", v.name, round * CacheVolume.FULL_WAIT_MS);
+        }
+    }
+
+    private void waitForSpaceOnce() throws IOException {
         v.engine.commit(false);
         v.writeback.kick();
         synchronized (v.waits) {
@@ -214,8 +227,5 @@ final class BlockWriter {
             }
         }
         v.checkWritable();
-        if (round > 0 && round % (TimeUnit.SECONDS.toMillis(10) / CacheVolume.FULL_WAIT_MS) == 0) {
-            LOG.warn("volume {}: a write has waited {} ms for cache space", v.name, round * CacheVolume.FULL_WAIT_MS);
-        }
     }
 }

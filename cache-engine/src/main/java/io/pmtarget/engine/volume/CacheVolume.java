@@ -47,6 +47,8 @@ final class CacheVolume implements Volume {
     final VolumeOptions options;
     /** Waits for space, writeback or flush progress; guards nothing (see the class comment). */
     final Object waits = new Object();
+    /** Writers inside {@code BlockWriter.waitForSpace}: writeback shrinks its batches while any wait. */
+    final java.util.concurrent.atomic.AtomicInteger spaceWaiters = new java.util.concurrent.atomic.AtomicInteger();
     final IoGate gate = new IoGate(IoGate.defaultStripes());
     /** Persisting is CPU-only (native flushes): {@link #tryWrite} may run; with msync it always declines. */
     private final boolean inlineWrites;
@@ -113,6 +115,10 @@ final class CacheVolume implements Volume {
 
     String error() {
         return error;
+    }
+
+    int writersWaitingForSpace() {
+        return spaceWaiters.get();
     }
 
     /** Wakes every waiter on {@link #waits}; the caller holds no shard lock. */

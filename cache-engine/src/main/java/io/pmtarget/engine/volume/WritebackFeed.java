@@ -257,6 +257,11 @@ final class WritebackFeed implements WritebackSource {
     }
 
     @Override
+    public boolean spaceUrgent(int blocks) {
+        return v.writersWaitingForSpace() > 0 || index.freeCount() <= blocks;
+    }
+
+    @Override
     public ByteBuffer cachedView(int firstEntry, int blocks) {
         // Under writeback: nobody frees, reuses or rewrites these entries until completeBatch/failBatch.
         return v.device.view(v.layout.dataOffset(firstEntry), blocks * v.blockSizeBytes());

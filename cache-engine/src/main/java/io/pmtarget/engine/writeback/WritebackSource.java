@@ -10,6 +10,13 @@ public interface WritebackSource {
     boolean writebackWanted();
 
     /**
+     * True when writers wait for free cache blocks, or soon will ({@code blocks} or fewer are free): the next
+     * batch should then be small, because no entry of a batch is freed before the whole batch is on the
+     * backing device and forced.
+     */
+    boolean spaceUrgent(int blocks);
+
+    /**
      * Picks up to {@code max} committed blocks, oldest first, none with an older version still cached or in
      * flight, marks them under writeback and returns how many. 0 = nothing eligible now.
      */

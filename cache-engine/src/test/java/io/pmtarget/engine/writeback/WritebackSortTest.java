@@ -19,6 +19,11 @@ class WritebackSortTest {
         }
 
         @Override
+        public boolean spaceUrgent(int blocks) {
+            return false;
+        }
+
+        @Override
         public boolean writebackWanted() {
             return false;
         }
