@@ -75,17 +75,11 @@ class FlushMessageTest {
     }
 
     /** Delegates to a {@link MemBackingDevice}, each write taking {@value #WRITE_DELAY_MS} ms longer. */
-    private record SlowBacking(MemBackingDevice inner) implements BackingDevice {
+    private static final class SlowBacking extends DelegatingBacking {
         static final long WRITE_DELAY_MS = 2;
 
-        @Override
-        public long sizeBytes() {
-            return inner.sizeBytes();
-        }
-
-        @Override
-        public void read(long offsetBytes, ByteBuffer dst) throws IOException {
-            inner.read(offsetBytes, dst);
+        SlowBacking(MemBackingDevice inner) {
+            super(inner);
         }
 
         @Override
@@ -97,21 +91,6 @@ class FlushMessageTest {
                 throw new java.io.InterruptedIOException("slow backing write interrupted");
             }
             inner.write(offsetBytes, src);
-        }
-
-        @Override
-        public void force() throws IOException {
-            inner.force();
-        }
-
-        @Override
-        public void discard(long offsetBytes, long lengthBytes) throws IOException {
-            inner.discard(offsetBytes, lengthBytes);
-        }
-
-        @Override
-        public void close() {
-            inner.close();
         }
     }
 }

@@ -22,26 +22,15 @@ class WritebackBatchTest {
     private static final int BS = 512;
 
     /** Counts the blocks written between two forces (one writeback batch) and keeps the largest count. */
-    private static final class BatchCountingBacking implements BackingDevice {
-        private final MemBackingDevice inner;
+    private static final class BatchCountingBacking extends DelegatingBacking {
         private final long delayMicrosPerWrite;
         private long blocksSinceForce;
         final AtomicLong largestBatchBlocks = new AtomicLong();
         final AtomicLong batches = new AtomicLong();
 
         BatchCountingBacking(MemBackingDevice inner, long delayMicrosPerWrite) {
-            this.inner = inner;
+            super(inner);
             this.delayMicrosPerWrite = delayMicrosPerWrite;
-        }
-
-        @Override
-        public long sizeBytes() {
-            return inner.sizeBytes();
-        }
-
-        @Override
-        public void read(long offsetBytes, ByteBuffer dst) throws IOException {
-            inner.read(offsetBytes, dst);
         }
 
         @Override
@@ -66,16 +55,6 @@ class WritebackBatchTest {
                 largestBatchBlocks.accumulateAndGet(blocksSinceForce, Math::max);
             }
             blocksSinceForce = 0;
-        }
-
-        @Override
-        public void discard(long offsetBytes, long lengthBytes) throws IOException {
-            inner.discard(offsetBytes, lengthBytes);
-        }
-
-        @Override
-        public void close() throws IOException {
-            inner.close();
         }
     }
 
