@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,22 +55,7 @@ final class WritebackFeed implements WritebackSource {
         try {
             v.engine.commit(false);
             index.freeLists.markFlushPending();
-            while (true) {
-                v.writeback.kick();
-                synchronized (v.waits) {
-                    if (index.freeLists.flushPendingCount() == 0) {
-                        return;
-                    }
-                    if (v.writeback.failed()) {
-                        throw new VolumeException(VolumeException.Kind.BACKING_WRITE_ERROR,
-                                "cannot flush the cache: " + v.error());
-                    }
-                    v.waits.wait(CacheVolume.FULL_WAIT_MS);
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while flushing the cache");
+            awaitWriteback(() -> index.freeLists.flushPendingCount() == 0, false, "flush", "flushing");
         } finally {
             drainRequests.decrementAndGet();
         }
@@ -79,25 +65,41 @@ final class WritebackFeed implements WritebackSource {
     void drainAll() throws IOException {
         drainRequests.incrementAndGet();
         try {
+            awaitWriteback(() -> usedBlocks() == 0, true, "drain", "draining");
+        } finally {
+            drainRequests.decrementAndGet();
+        }
+    }
+
+    /**
+     * The drains' wait: kick writeback and wait on {@code v.waits} (at most FULL_WAIT_MS at a time, so a
+     * missed wake-up costs one period) until {@code done} holds under that lock. A writeback failure is
+     * sticky and ends the wait with BACKING_WRITE_ERROR ("cannot {verb} the cache").
+     *
+     * @param commitEachRound commit before each kick (drain-all), not only once before the wait
+     */
+    private void awaitWriteback(BooleanSupplier done, boolean commitEachRound, String verb, String verbing)
+            throws IOException {
+        try {
             while (true) {
-                v.engine.commit(false);
+                if (commitEachRound) {
+                    v.engine.commit(false);
+                }
                 v.writeback.kick();
                 synchronized (v.waits) {
-                    if (usedBlocks() == 0) {
+                    if (done.getAsBoolean()) {
                         return;
                     }
                     if (v.writeback.failed()) {
                         throw new VolumeException(VolumeException.Kind.BACKING_WRITE_ERROR,
-                                "cannot drain the cache: " + v.error());
+                                "cannot " + verb + " the cache: " + v.error());
                     }
                     v.waits.wait(CacheVolume.FULL_WAIT_MS);
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while draining the cache");
-        } finally {
-            drainRequests.decrementAndGet();
+            throw new InterruptedIOException("interrupted while " + verbing + " the cache");
         }
     }
 

@@ -6,6 +6,8 @@ import java.util.Set;
 
 /**
  * Reads {@code negotiation { }}: one place for each key's RFC 7143 spelling, default, range and why.
+ * These defaults are the only ones: login without a config uses them too
+ * ({@code io.pmtarget.target.login.NegotiationLimits#DEFAULTS}).
  */
 final class NegotiationReader {
 
@@ -22,25 +24,31 @@ final class NegotiationReader {
     // The session's data-out budget still bounds what a peer can make us buffer.
     static final String FIRST_BURST_LENGTH = "FirstBurstLength";
     static final int FIRST_BURST_LENGTH_DEFAULT = 262_144;
-    // RFC 7143 section 13.10/13.11: the RFC defaults (Yes, Yes); InitialR2T=No lets initiators
-    // send unsolicited Data-Out and is what open-iscsi asks for.
+    // RFC 7143 section 13.10/13.11: the RFC defaults (Yes, Yes). InitialR2T=Yes (result OR) means
+    // data beyond the immediate data waits for an R2T; No would let initiators send unsolicited
+    // Data-Out (what open-iscsi asks for). ImmediateData=Yes lets data ride in the command PDU.
     static final String INITIAL_R2T = "InitialR2T";
+    static final boolean INITIAL_R2T_DEFAULT = true;
     static final String IMMEDIATE_DATA = "ImmediateData";
-    // RFC 7143 section 13.17: 1..65535, RFC default 1.
+    static final boolean IMMEDIATE_DATA_DEFAULT = true;
+    // RFC 7143 section 13.17: 1..65535, RFC default 1; one R2T per task is what the session layer implements.
     static final String MAX_OUTSTANDING_R2T = "MaxOutstandingR2T";
     static final int MAX_OUTSTANDING_R2T_DEFAULT = 1;
     // RFC 7143 section 13.1: CRC32C or None; we accept both, preferring None (cheaper, TCP checksums).
     static final String HEADER_DIGEST = "HeaderDigest";
     static final String DATA_DIGEST = "DataDigest";
     static final List<String> DIGESTS_DEFAULT = List.of("None", "CRC32C");
-    // RFC 7143 section 13.15/13.16: 0..3600 seconds, RFC defaults 2 and 20.
+    // RFC 7143 section 13.15/13.16: 0..3600 seconds, RFC defaults 2 and 20. At ErrorRecoveryLevel 0
+    // no task state survives a connection loss whatever Time2Retain says (Logout Responses carry 0).
     static final String DEFAULT_TIME2WAIT = "DefaultTime2Wait";
     static final int DEFAULT_TIME2WAIT_DEFAULT = 2;
     static final String DEFAULT_TIME2RETAIN = "DefaultTime2Retain";
     static final int DEFAULT_TIME2RETAIN_DEFAULT = 20;
     static final int TIME_MAX_SECONDS = 3600;
-    // RFC 7143 section 13.2: 1..65535, RFC default 1.
+    // RFC 7143 section 13.2: 1..65535, RFC default 1; one connection per session is what the
+    // session layer implements.
     static final String MAX_CONNECTIONS = "MaxConnections";
+    static final int MAX_CONNECTIONS_DEFAULT = 1;
     // RFC 7143 section 13.18/13.19: RFC defaults Yes.
     static final String DATA_PDU_IN_ORDER = "DataPDUInOrder";
     static final String DATA_SEQUENCE_IN_ORDER = "DataSequenceInOrder";
@@ -57,8 +65,9 @@ final class NegotiationReader {
 
     static Negotiation defaults() {
         return new Negotiation(MAX_RECV_DATA_SEGMENT_LENGTH_DEFAULT, MAX_BURST_LENGTH_DEFAULT,
-                FIRST_BURST_LENGTH_DEFAULT, true, true, MAX_OUTSTANDING_R2T_DEFAULT, DIGESTS_DEFAULT,
-                DIGESTS_DEFAULT, DEFAULT_TIME2WAIT_DEFAULT, DEFAULT_TIME2RETAIN_DEFAULT, 1, true, true, 0);
+                FIRST_BURST_LENGTH_DEFAULT, INITIAL_R2T_DEFAULT, IMMEDIATE_DATA_DEFAULT,
+                MAX_OUTSTANDING_R2T_DEFAULT, DIGESTS_DEFAULT, DIGESTS_DEFAULT, DEFAULT_TIME2WAIT_DEFAULT,
+                DEFAULT_TIME2RETAIN_DEFAULT, MAX_CONNECTIONS_DEFAULT, true, true, 0);
     }
 
     /** Reads the block; null means "defaults". Returns defaults after reporting problems. */
@@ -77,14 +86,14 @@ final class NegotiationReader {
                     + " (RFC 7143 section 13.14)");
             firstBurst = Math.min(FIRST_BURST_LENGTH_DEFAULT, maxBurst);
         }
-        boolean initialR2T = node.bool(INITIAL_R2T, true);
-        boolean immediateData = node.bool(IMMEDIATE_DATA, true);
+        boolean initialR2T = node.bool(INITIAL_R2T, INITIAL_R2T_DEFAULT);
+        boolean immediateData = node.bool(IMMEDIATE_DATA, IMMEDIATE_DATA_DEFAULT);
         int maxR2T = (int) node.integer(MAX_OUTSTANDING_R2T, MAX_OUTSTANDING_R2T_DEFAULT, 1, 65535);
         List<String> headerDigests = digests(node, HEADER_DIGEST);
         List<String> dataDigests = digests(node, DATA_DIGEST);
         int t2w = (int) node.integer(DEFAULT_TIME2WAIT, DEFAULT_TIME2WAIT_DEFAULT, 0, TIME_MAX_SECONDS);
         int t2r = (int) node.integer(DEFAULT_TIME2RETAIN, DEFAULT_TIME2RETAIN_DEFAULT, 0, TIME_MAX_SECONDS);
-        int maxConnections = (int) node.integer(MAX_CONNECTIONS, 1, 1, 65535);
+        int maxConnections = (int) node.integer(MAX_CONNECTIONS, MAX_CONNECTIONS_DEFAULT, 1, 65535);
         boolean pduInOrder = node.bool(DATA_PDU_IN_ORDER, true);
         boolean sequenceInOrder = node.bool(DATA_SEQUENCE_IN_ORDER, true);
         int erl = (int) node.integer(ERROR_RECOVERY_LEVEL, 0, 0, 2);

@@ -1,5 +1,6 @@
 package io.pmtarget.target.login;
 
+import io.pmtarget.target.config.Negotiation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -7,7 +8,8 @@ import java.util.Objects;
 
 /**
  * What the target accepts in operational negotiation (RFC 7143 section 13), one field per key,
- * configured with the RFC key names through {@link #fromRfcKeys}. ErrorRecoveryLevel,
+ * built from the config's {@code negotiation { }} block through {@link #fromConfig} or from RFC
+ * key names through {@link #fromRfcKeys}. ErrorRecoveryLevel,
  * DataPDUInOrder and DataSequenceInOrder are fixed (0, Yes, Yes): the session layer implements
  * only those.
  *
@@ -43,17 +45,11 @@ public record NegotiationLimits(
     public static final int COUNT_MAX = 65535;
 
     /**
-     * Defaults: both digests allowed; 256 KiB segments (what Linux open-iscsi offers); 1 MiB bursts
-     * (larger sequences, fewer R2Ts); FirstBurstLength 256 KiB, so a write of up to one segment
-     * (256 KiB) arrives whole as immediate data, without an R2T round trip (measured: 128 KiB
-     * sequential writes +23% IOPS, -14% CPU per I/O against the RFC default 64 KiB); InitialR2T=No and
-     * ImmediateData=Yes so initiators may send unsolicited data; one R2T and one connection (what
-     * the session layer implements); Time2Retain 0 because at ErrorRecoveryLevel 0 no task state
-     * survives a connection loss.
+     * The config's defaults ({@code negotiation { }} absent), so login without a config (tests,
+     * discovery sessions) negotiates exactly what the shipped server does. Each value's why is in
+     * {@code io.pmtarget.target.config.NegotiationReader}, the one place defaults are kept.
      */
-    public static final NegotiationLimits DEFAULTS = new NegotiationLimits(
-            List.of(Digest.CRC32C, Digest.NONE), List.of(Digest.CRC32C, Digest.NONE),
-            262144, 1048576, 262144, false, true, 1, 1, 2, 0);
+    public static final NegotiationLimits DEFAULTS = fromConfig(Negotiation.defaults());
 
     public NegotiationLimits {
         headerDigests = List.copyOf(headerDigests);
@@ -92,6 +88,27 @@ public record NegotiationLimits(
             }
         }
         return b.build();
+    }
+
+    /** The limits of a config {@code negotiation { }} block (already validated by the config reader). */
+    public static NegotiationLimits fromConfig(Negotiation n) {
+        return new NegotiationLimits(digests(n.headerDigests()), digests(n.dataDigests()),
+                n.maxRecvDataSegmentLengthBytes(), n.maxBurstLengthBytes(), n.firstBurstLengthBytes(),
+                n.initialR2T(), n.immediateData(), n.maxOutstandingR2T(), n.maxConnections(),
+                n.defaultTime2WaitSeconds(), n.defaultTime2RetainSeconds());
+    }
+
+    /** Config digest names ("None", "CRC32C"), in the config's order of preference. */
+    private static List<Digest> digests(List<String> names) {
+        List<Digest> out = new ArrayList<>();
+        for (String name : names) {
+            Digest d = Digest.fromRfcName(name);
+            if (d == null) {
+                throw new IllegalArgumentException("unsupported digest " + name + " (supported: CRC32C, None)");
+            }
+            out.add(d);
+        }
+        return out;
     }
 
     private static void checkRange(String key, long value, long min, long max) {

@@ -4,12 +4,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.pmtarget.target.TargetDirectory;
 import io.pmtarget.target.config.ChapCredentials;
-import io.pmtarget.target.config.Negotiation;
 import io.pmtarget.target.config.Portal;
 import io.pmtarget.target.config.TargetConfig;
 import io.pmtarget.target.login.AuthPolicy;
 import io.pmtarget.target.login.ChapCredential;
-import io.pmtarget.target.login.Digest;
 import io.pmtarget.target.login.InMemorySessionRegistry;
 import io.pmtarget.target.login.NegotiationLimits;
 import io.pmtarget.target.login.StaticTargetDirectory;
@@ -21,7 +19,6 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.Function;
 
 /**
@@ -77,25 +74,11 @@ public final class IscsiPortals {
         }
         return new TargetPolicy(config.iqn(), config.alias().isEmpty() ? null : config.alias(),
                 new HashSet<>(config.allowedInitiators()), config.allowAnyInitiator(), auth,
-                limits(config.negotiation()), portals, config.tpgt());
+                NegotiationLimits.fromConfig(config.negotiation()), portals, config.tpgt());
     }
 
     private static ChapCredential credential(ChapCredentials c) {
         return new ChapCredential(c.user(), c.secret());
     }
 
-    static NegotiationLimits limits(Negotiation n) {
-        return new NegotiationLimits(digests(n.headerDigests()), digests(n.dataDigests()),
-                n.maxRecvDataSegmentLengthBytes(), n.maxBurstLengthBytes(), n.firstBurstLengthBytes(),
-                n.initialR2T(), n.immediateData(), n.maxOutstandingR2T(), n.maxConnections(),
-                n.defaultTime2WaitSeconds(), n.defaultTime2RetainSeconds());
-    }
-
-    private static List<Digest> digests(List<String> names) {
-        List<Digest> out = new ArrayList<>();
-        for (String name : names) {
-            out.add(Digest.valueOf(name.toUpperCase(Locale.ROOT)));
-        }
-        return out;
-    }
 }

@@ -94,21 +94,21 @@ final class CommandTable {
         // GET LBA STATUS(16): REPORT TYPE (byte 14) must be 0, all LBAs (the only report we produce).
         add(0x9E, 0x12, "GET LBA STATUS(16)", false, false, Access.READ, ProvisioningCommands::getLbaStatus,
                 0x9E, 0x12, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0);
-        add(0x08, -1, "READ(6)", true, false, Access.READ, BlockCommands::read,
+        addInline(0x08, "READ(6)", Access.READ, BlockCommands::read, BlockCommands::tryRead,
                 0x08, 0x1F, 0xFF, 0xFF, 0xFF, 0);
-        add(0x28, -1, "READ(10)", true, false, Access.READ, BlockCommands::read,
+        addInline(0x28, "READ(10)", Access.READ, BlockCommands::read, BlockCommands::tryRead,
                 0x28, 0x1A, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F, 0xFF, 0xFF, 0);
-        add(0xA8, -1, "READ(12)", true, false, Access.READ, BlockCommands::read,
+        addInline(0xA8, "READ(12)", Access.READ, BlockCommands::read, BlockCommands::tryRead,
                 0xA8, 0x1A, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F, 0);
-        add(0x88, -1, "READ(16)", true, false, Access.READ, BlockCommands::read,
+        addInline(0x88, "READ(16)", Access.READ, BlockCommands::read, BlockCommands::tryRead,
                 0x88, 0x1A, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F, 0);
-        add(0x0A, -1, "WRITE(6)", true, false, Access.WRITE, BlockCommands::write,
+        addInline(0x0A, "WRITE(6)", Access.WRITE, BlockCommands::write, BlockCommands::tryWrite,
                 0x0A, 0x1F, 0xFF, 0xFF, 0xFF, 0);
-        add(0x2A, -1, "WRITE(10)", true, false, Access.WRITE, BlockCommands::write,
+        addInline(0x2A, "WRITE(10)", Access.WRITE, BlockCommands::write, BlockCommands::tryWrite,
                 0x2A, 0x1A, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F, 0xFF, 0xFF, 0);
-        add(0xAA, -1, "WRITE(12)", true, false, Access.WRITE, BlockCommands::write,
+        addInline(0xAA, "WRITE(12)", Access.WRITE, BlockCommands::write, BlockCommands::tryWrite,
                 0xAA, 0x1A, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F, 0);
-        add(0x8A, -1, "WRITE(16)", true, false, Access.WRITE, BlockCommands::write,
+        addInline(0x8A, "WRITE(16)", Access.WRITE, BlockCommands::write, BlockCommands::tryWrite,
                 0x8A, 0x1A, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F, 0);
         add(0x2E, -1, "WRITE AND VERIFY(10)", true, false, Access.WRITE, BlockCommands::writeAndVerify,
                 0x2E, 0x16, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F, 0xFF, 0xFF, 0);
@@ -126,9 +126,11 @@ final class CommandTable {
                 0x2F, 0x16, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F, 0xFF, 0xFF, 0);
         add(0x8F, -1, "VERIFY(16)", true, false, Access.READ, BlockCommands::verify,
                 0x8F, 0x16, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F, 0);
-        add(0x35, -1, "SYNCHRONIZE CACHE(10)", true, false, Access.WRITE, BlockCommands::synchronizeCache,
+        addInline(0x35, "SYNCHRONIZE CACHE(10)", Access.WRITE, BlockCommands::synchronizeCache,
+                BlockCommands::trySynchronizeCache,
                 0x35, 0x02, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F, 0xFF, 0xFF, 0);
-        add(0x91, -1, "SYNCHRONIZE CACHE(16)", true, false, Access.WRITE, BlockCommands::synchronizeCache,
+        addInline(0x91, "SYNCHRONIZE CACHE(16)", Access.WRITE, BlockCommands::synchronizeCache,
+                BlockCommands::trySynchronizeCache,
                 0x91, 0x02, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F, 0);
         add(0x42, -1, "UNMAP", true, false, Access.WRITE, ProvisioningCommands::unmap,
                 0x42, 0, 0, 0, 0, 0, 0x3F, 0xFF, 0xFF, 0);
@@ -142,38 +144,35 @@ final class CommandTable {
                 0x1B, 0x01, 0, 0x0F, 0xF7, 0);
         add(0x1E, -1, "PREVENT ALLOW MEDIUM REMOVAL", false, false, Access.NONE, InquiryCommands::preventAllow,
                 0x1E, 0, 0, 0, 0x03, 0);
-        // The hot path: READ, WRITE and SYNCHRONIZE CACHE run on the event loop when the cache needs no wait.
-        for (int opcode : new int[] {0x08, 0x28, 0xA8, 0x88}) {
-            inline(opcode, BlockCommands::tryRead);
-        }
-        for (int opcode : new int[] {0x0A, 0x2A, 0xAA, 0x8A}) {
-            inline(opcode, BlockCommands::tryWrite);
-        }
-        inline(0x35, BlockCommands::trySynchronizeCache);
-        inline(0x91, BlockCommands::trySynchronizeCache);
     }
 
     private CommandTable() {
     }
 
-    /** Gives the io command {@code opcode} (no service action) a non-blocking variant. */
-    private static void inline(int opcode, Handler inline) {
-        Spec s = BY_OPCODE[opcode];
-        assert s != null && s.io() && s.inline() == null : opcode;
-        Spec with = new Spec(s.opcode(), s.serviceAction(), s.name(), s.usage(), s.io(), s.uaExempt(), s.access(),
-                s.handler(), inline);
-        BY_OPCODE[opcode] = with;
-        ALL.set(ALL.indexOf(s), with);
+    private static void add(int opcode, int serviceAction, String name, boolean io, boolean uaExempt,
+                            Access access, Handler handler, int... usage) {
+        add(opcode, serviceAction, name, io, uaExempt, access, handler, null, usage);
+    }
+
+    /**
+     * The hot path: an io command without service action (READ, WRITE, SYNCHRONIZE CACHE) that runs
+     * on the event loop through {@code inline} when the cache needs no wait, else {@code handler}.
+     */
+    private static void addInline(int opcode, String name, Access access, Handler handler, Handler inline,
+                                  int... usage) {
+        assert inline != null : name;
+        add(opcode, -1, name, true, false, access, handler, inline, usage);
     }
 
     private static void add(int opcode, int serviceAction, String name, boolean io, boolean uaExempt,
-                            Access access, Handler handler, int... usage) {
+                            Access access, Handler handler, Handler inline, int... usage) {
+        assert inline == null || io : name + ": only io commands have an inline variant";
         byte[] u = new byte[usage.length];
         for (int i = 0; i < usage.length; i++) {
             u[i] = (byte) usage[i];
         }
         assert (u[0] & 0xFF) == opcode;
-        Spec spec = new Spec(opcode, serviceAction, name, u, io, uaExempt, access, handler, null);
+        Spec spec = new Spec(opcode, serviceAction, name, u, io, uaExempt, access, handler, inline);
         ALL.add(spec);
         if (serviceAction < 0) {
             assert BY_OPCODE[opcode] == null && !HAS_SA[opcode] : name;

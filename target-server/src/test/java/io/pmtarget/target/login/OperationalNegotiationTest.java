@@ -42,15 +42,16 @@ class OperationalNegotiationTest {
         "FirstBurstLength, 8192, 8192",
         "MaxOutstandingR2T, 8, 1",
         "MaxConnections, 4, 1",
-        "DefaultTime2Retain, 20, 0",
+        "DefaultTime2Retain, 3600, 20",
+        "DefaultTime2Retain, 0, 0",
         "ErrorRecoveryLevel, 2, 0",
         "ErrorRecoveryLevel, 0, 0",
         // Maximum.
         "DefaultTime2Wait, 0, 2",
         "DefaultTime2Wait, 10, 10",
-        // OR with our InitialR2T=No; OR with our fixed Yes for ordering.
+        // OR with our InitialR2T=Yes (the config default); OR with our fixed Yes for ordering.
         "InitialR2T, Yes, Yes",
-        "InitialR2T, No, No",
+        "InitialR2T, No, Yes",
         "DataPDUInOrder, No, Yes",
         "DataSequenceInOrder, No, Yes",
         // AND with our ImmediateData=Yes.
@@ -94,7 +95,7 @@ class OperationalNegotiationTest {
         assertEquals(262144, p.targetMaxRecvDataSegmentLengthBytes());
         assertEquals(524288, p.maxBurstLengthBytes());
         assertEquals(32768, p.firstBurstLengthBytes());
-        assertFalse(p.initialR2T());
+        assertTrue(p.initialR2T(), "our InitialR2T=Yes wins (OR)");
         assertFalse(p.immediateData());
         assertEquals(1, p.maxOutstandingR2T());
         assertEquals(1, p.maxConnections());
@@ -114,6 +115,14 @@ class OperationalNegotiationTest {
         assertTrue(p.initialR2T());
         assertTrue(p.immediateData());
         assertEquals(20, p.defaultTime2RetainSeconds());
+    }
+
+    @Test
+    void initiatorInitialR2TNoHoldsWhenOurLimitIsNo() {
+        NegotiationLimits relaxed = NegotiationLimits.fromRfcKeys(Map.of("InitialR2T", "No"));
+        LoginResult r = negotiate(relaxed, "InitialR2T=No");
+        assertEquals("No", keys(r).get("InitialR2T"));
+        assertFalse(r.session().parameters().initialR2T());
     }
 
     @Test
@@ -219,10 +228,11 @@ class OperationalNegotiationTest {
     @Test
     void limitsFromConfigAreValidated() {
         NegotiationLimits l = NegotiationLimits.fromRfcKeys(Map.of("MaxRecvDataSegmentLength", "65536",
-                "InitialR2T", "Yes", "DefaultTime2Retain", "20", "HeaderDigest", "None"));
+                "InitialR2T", "No", "DefaultTime2Retain", "0", "HeaderDigest", "None"));
         assertEquals(65536, l.maxRecvDataSegmentLengthBytes());
-        assertTrue(l.initialR2T());
-        assertEquals(20, l.defaultTime2RetainSeconds());
+        assertFalse(l.initialR2T());
+        assertEquals(0, l.defaultTime2RetainSeconds());
+        assertEquals(NegotiationLimits.DEFAULTS.dataDigests(), l.dataDigests(), "unset keys keep the defaults");
         assertEquals(List.of(Digest.NONE), l.headerDigests());
         String[][] bad = {{"MaxBurstLengthh", "1"}, {"ErrorRecoveryLevel", "1"}, {"DataPDUInOrder", "No"},
             {"MaxBurstLength", "100"}, {"FirstBurstLength", "2097152"}, {"HeaderDigest", "MD5"},

@@ -4,6 +4,7 @@ import static io.pmtarget.target.scsi.Harness.cdb;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HashSet;
@@ -139,5 +140,19 @@ class CommandTableTest {
             r.assertSense(0x5, 0x20, 0x00);
         }
         assertNotEquals(0, listedOpcodes.size());
+    }
+
+    @Test
+    void inlineVariantsAreOnTheHotPathEntriesOnly() {
+        Set<Integer> inlineOpcodes = new HashSet<>();
+        for (CommandTable.Spec s : CommandTable.all()) {
+            if (s.inline() != null) {
+                assertTrue(s.io() && s.serviceAction() < 0, s.name());
+                assertSame(s, CommandTable.find(s.opcode(), -1), s.name() + ": the looked-up entry has it");
+                inlineOpcodes.add(s.opcode());
+            }
+        }
+        // READ(6/10/12/16), WRITE(6/10/12/16), SYNCHRONIZE CACHE(10/16).
+        assertEquals(Set.of(0x08, 0x28, 0xA8, 0x88, 0x0A, 0x2A, 0xAA, 0x8A, 0x35, 0x91), inlineOpcodes);
     }
 }
