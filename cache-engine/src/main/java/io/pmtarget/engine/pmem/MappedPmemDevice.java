@@ -120,7 +120,7 @@ final class MappedPmemDevice implements PmemDevice {
             windows = mapping.msyncWindows();
             views = windows;
         }
-        long windowBytes = windows.length == 1 ? sizeBytes : PmemMapping.MSYNC_WINDOW_BYTES;
+        long windowBytes = mapping.msyncWindowBytes();
         int w = (int) Math.min(offset / windowBytes, windows.length - 1); // offset == size: the last window
         long start = offset - w * windowBytes;
         if (start + lengthBytes > windows[w].capacity()) {
@@ -166,7 +166,7 @@ final class MappedPmemDevice implements PmemDevice {
     }
 
     @Override
-    public void storeAndFlushEach(long firstOffset, int strideBytes, int[] indexes, int count, long value) {
+    public void writeLongsPersistent(long firstOffset, int strideBytes, int[] indexes, int count, long value) {
         if (count < 0 || count > indexes.length || strideBytes <= 0) {
             throw new IllegalArgumentException("count " + count + " of " + indexes.length + ", stride " + strideBytes);
         }
@@ -186,7 +186,7 @@ final class MappedPmemDevice implements PmemDevice {
         }
         checkRange(firstOffset, Long.BYTES);
         checkRange(firstOffset + (long) max * strideBytes, Long.BYTES);
-        persister.storeAndFlushEach(base, firstOffset, strideBytes, indexes, count, value);
+        persister.writeLongsPersistent(base, firstOffset, strideBytes, indexes, count, value);
     }
 
     /** Read-only heap buffers hide their array: stage them through a bounded thread-local chunk. */

@@ -21,7 +21,7 @@ final class MsyncPersister implements Persister {
 
     MsyncPersister(PmemMapping mapping) {
         this.windows = mapping.msyncWindows();
-        this.windowBytes = mapping.isMapSync() ? Long.MAX_VALUE : PmemMapping.MSYNC_WINDOW_BYTES;
+        this.windowBytes = mapping.msyncWindowBytes();
     }
 
     @Override
@@ -88,7 +88,7 @@ final class MsyncPersister implements Persister {
     }
 
     @Override
-    public void storeAndFlushEach(long base, long firstOffset, int strideBytes, int[] indexes, int count,
+    public void writeLongsPersistent(long base, long firstOffset, int strideBytes, int[] indexes, int count,
             long value) {
         for (int i = 0; i < count; i++) {
             long offset = firstOffset + (long) indexes[i] * strideBytes;

@@ -47,9 +47,9 @@ final class NativePersister implements Persister {
     }
 
     @Override
-    public void storeAndFlushEach(long base, long firstOffset, int strideBytes, int[] indexes, int count,
+    public void writeLongsPersistent(long base, long firstOffset, int strideBytes, int[] indexes, int count,
             long value) {
-        NativePmem.storeAndFlushEach(base + firstOffset, strideBytes, indexes, count, value);
+        NativePmem.writeLongsPersistent(base + firstOffset, strideBytes, indexes, count, value);
     }
 
     @Override

@@ -135,7 +135,7 @@ final class NativePmem {
         long dst = UnsafeAccess.addressAtPosition(scratch);
         writeDurable(dst + 64, UnsafeAccess.addressAtPosition(source), 100, dst, 0x1111222233334444L, -2L);
         writeDurableFromArray(dst + 176, array, 10, 40, 0, 1, 1);
-        storeAndFlushEach(dst + 224, 16, new int[] {1, 0}, 2, 0x5555666677778888L);
+        writeLongsPersistent(dst + 224, 16, new int[] {1, 0}, 2, 0x5555666677778888L);
         drain();
         check(scratch.getLong(0) == 0x1111222233334444L && scratch.getLong(8) == -2L, "writeDurable words");
         for (int i = 0; i < 100; i++) {
@@ -146,7 +146,7 @@ final class NativePmem {
             check(scratch.get(176 + i) == (byte) (255 - 10 - i), "writeDurableFromArray byte " + i);
         }
         check(scratch.getLong(224) == 0x5555666677778888L && scratch.getLong(240) == 0x5555666677778888L
-                && scratch.getLong(232) == 0, "storeAndFlushEach");
+                && scratch.getLong(232) == 0, "writeLongsPersistent");
     }
 
     private static void check(boolean ok, String what) {
@@ -185,7 +185,7 @@ final class NativePmem {
             long wordsAddress, long first, long second);
 
     /** Non-temporal store of value at {@code firstAddress + indexes[i] * strideBytes} for i < count; no fence. */
-    static native void storeAndFlushEach(long firstAddress, int strideBytes, int[] indexes, int count, long value);
+    static native void writeLongsPersistent(long firstAddress, int strideBytes, int[] indexes, int count, long value);
 
     /** Aligned 8-byte store, write-back of its line, SFENCE. */
     static native void persistLong(long address, long value);

@@ -33,10 +33,10 @@ interface Persister {
             long wordsOffset, long wordsAddress, long first, long second);
 
     /**
-     * Stores value at {@code firstOffset + indexes[i] * strideBytes} (address: base + that) for i < count and
-     * starts their write-back; durable after the next {@link #drain}.
+     * Stores value at {@code firstOffset + indexes[i] * strideBytes} (address: base + that) for i < count;
+     * durable after the next {@link #drain}.
      */
-    void storeAndFlushEach(long base, long firstOffset, int strideBytes, int[] indexes, int count, long value);
+    void writeLongsPersistent(long base, long firstOffset, int strideBytes, int[] indexes, int count, long value);
 
     /** Aligned 8-byte store that is durable when this returns. */
     void persistLong(long offset, long address, long value);

@@ -89,11 +89,12 @@ public interface PmemDevice extends AutoCloseable {
 
     /**
      * Stores {@code value} at {@code firstOffset + indexes[i] * strideBytes} (8-byte aligned) for every
-     * {@code i < count} and starts the write-back of their lines; durable after the next {@link #drain}.
-     * For batches such as the free marks of many cache entries: the native mode issues all the write-backs
-     * in one call, so they overlap instead of each waiting for the last.
+     * {@code i < count}, durable after the next {@link #drain} (no separate flush), like
+     * {@link #writePersistent}. For batches such as the free marks of many cache entries: the native mode
+     * writes them all in one call with non-temporal stores, so none waits for another's write-back. This
+     * default is a plain store plus a flush of its line for each.
      */
-    default void storeAndFlushEach(long firstOffset, int strideBytes, int[] indexes, int count, long value) {
+    default void writeLongsPersistent(long firstOffset, int strideBytes, int[] indexes, int count, long value) {
         for (int i = 0; i < count; i++) {
             long offset = firstOffset + (long) indexes[i] * strideBytes;
             writeLong(offset, value);

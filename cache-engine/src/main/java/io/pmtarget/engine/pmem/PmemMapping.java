@@ -100,6 +100,11 @@ final class PmemMapping implements AutoCloseable {
         return syncBuffer != null;
     }
 
+    /** Bytes per window of {@link #msyncWindows()}: the whole file when the synchronous mapping is the view. */
+    long msyncWindowBytes() {
+        return syncBuffer != null ? Long.MAX_VALUE : MSYNC_WINDOW_BYTES;
+    }
+
     /**
      * {@link MappedByteBuffer} views covering the file in {@link #MSYNC_WINDOW_BYTES} windows, for
      * {@code force(index, length)}. They are separate shared mappings of the same page-cache pages, so msync

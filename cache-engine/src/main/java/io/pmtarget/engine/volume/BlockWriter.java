@@ -72,9 +72,12 @@ final class BlockWriter {
             int gateSlot = v.gate.enterShared();
             try {
                 v.checkOpen();
+                // The generation this write belongs to: stable while inside the gate (commit points need it
+                // exclusively), so the in-place check, the entry's generation bit and its seq all agree.
+                long seq = v.engine.seqCount();
                 long found = CacheIndex.NONE;
                 for (int steals = 0; ; steals++) {
-                    found = lookupOrAllocate(sh, sector);
+                    found = lookupOrAllocate(sh, sector, seq);
                     if (found != CacheIndex.NONE || steals == STEALS_MAX || !v.index.freeLists.stealFree(sh)) {
                         break;
                     }
@@ -92,7 +95,7 @@ final class BlockWriter {
                     if ((bits & FRESH) != 0) {
                         v.engine.noteUncommitted();
                     }
-                    return copyIn(e, bits, sector, src);
+                    return copyIn(e, bits, sector, seq, src);
                 }
             } finally {
                 v.gate.exitShared(gateSlot);
@@ -113,8 +116,7 @@ final class BlockWriter {
      * FILLING entry linked as its newest version, or {@link #THROUGH}, or NONE when sh has no free entry.
      * Returns the entry in the low 32 bits and FRESH plus hint bits in the high 32 bits.
      */
-    private long lookupOrAllocate(IndexShard sh, long sector) {
-        long seq = v.engine.seqCount(); // stable: the caller is inside the commit gate
+    private long lookupOrAllocate(IndexShard sh, long sector, long seq) {
         sh.lock();
         try {
             int e = v.index.lookup(sh, sector);
@@ -145,7 +147,7 @@ final class BlockWriter {
     }
 
     /** Copies the block into entry e (no lock held, inside the gate); for a fresh entry also its metadata. */
-    private int copyIn(int e, int bits, long sector, ByteBuffer src) {
+    private int copyIn(int e, int bits, long sector, long seq, ByteBuffer src) {
         boolean fresh = (bits & FRESH) != 0;
         long dataOffset = v.layout.dataOffset(e);
         long entryOffset = CacheLayout.entryOffset(e);
@@ -155,9 +157,9 @@ final class BlockWriter {
         // never precede its data. writeDurable stores the entry's words in layout order
         // (sector at +0, seq at +8).
         if (!fenceWrites) {
-            writeWithoutFence(fresh, dataOffset, entryOffset, sector, src);
+            writeWithoutFence(fresh, dataOffset, entryOffset, sector, seq, src);
         } else if (fresh) {
-            v.device.writeDurable(dataOffset, src, entryOffset, sector, v.engine.seqCount());
+            v.device.writeDurable(dataOffset, src, entryOffset, sector, seq);
         } else {
             v.device.writeDurable(dataOffset, src);
         }
@@ -168,11 +170,12 @@ final class BlockWriter {
     }
 
     /** The broken-protocol test fault: the same stores and flushes, no drain. */
-    private void writeWithoutFence(boolean fresh, long dataOffset, long entryOffset, long sector, ByteBuffer src) {
+    private void writeWithoutFence(boolean fresh, long dataOffset, long entryOffset, long sector, long seq,
+            ByteBuffer src) {
         v.device.writePersistent(dataOffset, src);
         if (fresh) {
             v.device.writeLong(entryOffset + ENTRY_SECTOR_OFFSET, sector);
-            v.device.writeLong(entryOffset + ENTRY_SEQ_OFFSET, v.engine.seqCount());
+            v.device.writeLong(entryOffset + ENTRY_SEQ_OFFSET, seq);
             v.device.flush(entryOffset, CacheLayout.ENTRY_BYTES);
         }
     }

@@ -6,6 +6,7 @@ import io.pmtarget.engine.pmem.PmemDevice;
 import io.pmtarget.engine.writeback.Writeback;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A dm-writecache volume: the I/O paths and the lifecycle. The per-block write path lives in
@@ -48,7 +49,7 @@ final class CacheVolume implements Volume {
     /** Waits for space, writeback or flush progress; guards nothing (see the class comment). */
     final Object waits = new Object();
     /** Writers inside {@code BlockWriter.waitForSpace}: writeback shrinks its batches while any wait. */
-    final java.util.concurrent.atomic.AtomicInteger spaceWaiters = new java.util.concurrent.atomic.AtomicInteger();
+    final AtomicInteger spaceWaiters = new AtomicInteger();
     final IoGate gate = new IoGate(IoGate.defaultStripes());
     /** Persisting is CPU-only (native flushes): {@link #tryWrite} may run; with msync it always declines. */
     private final boolean inlineWrites;
@@ -115,10 +116,6 @@ final class CacheVolume implements Volume {
 
     String error() {
         return error;
-    }
-
-    int writersWaitingForSpace() {
-        return spaceWaiters.get();
     }
 
     /** Wakes every waiter on {@link #waits}; the caller holds no shard lock. */

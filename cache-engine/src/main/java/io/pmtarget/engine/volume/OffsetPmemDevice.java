@@ -88,8 +88,8 @@ public final class OffsetPmemDevice implements PmemDevice {
     }
 
     @Override
-    public void storeAndFlushEach(long firstOffset, int strideBytes, int[] indexes, int count, long value) {
-        inner.storeAndFlushEach(baseBytes + firstOffset, strideBytes, indexes, count, value);
+    public void writeLongsPersistent(long firstOffset, int strideBytes, int[] indexes, int count, long value) {
+        inner.writeLongsPersistent(baseBytes + firstOffset, strideBytes, indexes, count, value);
     }
 
     @Override

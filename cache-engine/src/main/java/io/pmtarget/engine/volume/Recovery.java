@@ -179,7 +179,7 @@ final class Recovery {
 
     /** {@link #free} of {@code entries[0, count)} in one batch: durable after the next drain. */
     static void freeAll(PmemDevice device, int[] entries, int count) {
-        device.storeAndFlushEach(CacheLayout.entryOffset(0) + ENTRY_SEQ_OFFSET, CacheLayout.ENTRY_BYTES,
+        device.writeLongsPersistent(CacheLayout.entryOffset(0) + ENTRY_SEQ_OFFSET, CacheLayout.ENTRY_BYTES,
                 entries, count, SEQ_FREE);
     }
 

@@ -55,7 +55,7 @@ final class WritebackFeed implements WritebackSource {
         try {
             v.engine.commit(false);
             index.freeLists.markFlushPending();
-            awaitWriteback(() -> index.freeLists.flushPendingCount() == 0, false, "flush", "flushing");
+            awaitWriteback(() -> index.freeLists.flushPendingCount() == 0, false, "flush");
         } finally {
             drainRequests.decrementAndGet();
         }
@@ -65,7 +65,7 @@ final class WritebackFeed implements WritebackSource {
     void drainAll() throws IOException {
         drainRequests.incrementAndGet();
         try {
-            awaitWriteback(() -> usedBlocks() == 0, true, "drain", "draining");
+            awaitWriteback(() -> usedBlocks() == 0, true, "drain");
         } finally {
             drainRequests.decrementAndGet();
         }
@@ -74,11 +74,12 @@ final class WritebackFeed implements WritebackSource {
     /**
      * The drains' wait: kick writeback and wait on {@code v.waits} (at most FULL_WAIT_MS at a time, so a
      * missed wake-up costs one period) until {@code done} holds under that lock. A writeback failure is
-     * sticky and ends the wait with BACKING_WRITE_ERROR ("cannot {verb} the cache").
+     * sticky and ends the wait with BACKING_WRITE_ERROR ("cannot {verb} the cache"); an interrupt ends it with
+     * "interrupted while {verb}ing the cache".
      *
      * @param commitEachRound commit before each kick (drain-all), not only once before the wait
      */
-    private void awaitWriteback(BooleanSupplier done, boolean commitEachRound, String verb, String verbing)
+    private void awaitWriteback(BooleanSupplier done, boolean commitEachRound, String verb)
             throws IOException {
         try {
             while (true) {
@@ -99,7 +100,7 @@ final class WritebackFeed implements WritebackSource {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while " + verbing + " the cache");
+            throw new InterruptedIOException("interrupted while " + verb + "ing the cache");
         }
     }
 
@@ -260,7 +261,7 @@ final class WritebackFeed implements WritebackSource {
 
     @Override
     public boolean spaceUrgent(int blocks) {
-        return v.writersWaitingForSpace() > 0 || index.freeCount() <= blocks;
+        return v.spaceWaiters.get() > 0 || index.freeCount() <= blocks;
     }
 
     @Override

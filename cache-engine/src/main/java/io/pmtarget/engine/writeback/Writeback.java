@@ -27,7 +27,7 @@ public final class Writeback implements AutoCloseable {
     /**
      * Batch size while writers wait for space (or the cache is down to two full batches of free blocks): a
      * waiting writer gets space after this many backing writes and one force, not after a whole batch.
-     * Measured on the bench's virtio disk, 120 s overrun at QD16: see bench/README.md.
+     * Measured on the bench's virtio disk, 60 s overrun at QD16 (p99 27.1 -> 4.9 ms): see bench/README.md.
      */
     public static final int BATCH_BLOCKS_URGENT = 128;
     /** Upper bound of the idle wait; also the granularity of time-based autocommit. */

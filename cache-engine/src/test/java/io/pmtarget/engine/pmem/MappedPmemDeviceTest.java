@@ -121,11 +121,11 @@ class MappedPmemDeviceTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"native", "java"})
-    void storeAndFlushEachStoresAtEveryIndexAndNowhereElse(String persistence) {
+    void writeLongsPersistentStoresAtEveryIndexAndNowhereElse(String persistence) {
         try (PmemDevice d = open(persistence)) {
             fillGuard(d);
             int[] indexes = {5, 0, 4095, 17, 99};
-            d.storeAndFlushEach(8, 16, indexes, 4, -1L); // the last index is beyond count: not stored
+            d.writeLongsPersistent(8, 16, indexes, 4, -1L); // the last index is beyond count: not stored
             d.drain();
             ByteBuffer all = ByteBuffer.allocate(SIZE_BYTES).order(java.nio.ByteOrder.LITTLE_ENDIAN);
             d.read(0, all);
@@ -143,11 +143,11 @@ class MappedPmemDeviceTest {
                 }
             }
             int[] outside = {0, 4096};
-            assertThrows(IndexOutOfBoundsException.class, () -> d.storeAndFlushEach(8, 16, outside, 2, 1));
-            assertThrows(IndexOutOfBoundsException.class, () -> d.storeAndFlushEach(8, 16, new int[] {-1}, 1, 1));
-            assertThrows(IllegalArgumentException.class, () -> d.storeAndFlushEach(4, 16, indexes, 1, 1));
-            assertThrows(IllegalArgumentException.class, () -> d.storeAndFlushEach(8, 12, indexes, 1, 1));
-            assertThrows(IllegalArgumentException.class, () -> d.storeAndFlushEach(8, 16, indexes, 6, 1));
+            assertThrows(IndexOutOfBoundsException.class, () -> d.writeLongsPersistent(8, 16, outside, 2, 1));
+            assertThrows(IndexOutOfBoundsException.class, () -> d.writeLongsPersistent(8, 16, new int[] {-1}, 1, 1));
+            assertThrows(IllegalArgumentException.class, () -> d.writeLongsPersistent(4, 16, indexes, 1, 1));
+            assertThrows(IllegalArgumentException.class, () -> d.writeLongsPersistent(8, 12, indexes, 1, 1));
+            assertThrows(IllegalArgumentException.class, () -> d.writeLongsPersistent(8, 16, indexes, 6, 1));
             assertEquals(0xA5A5A5A5A5A5A5A5L, d.readLong(8 + 16L * 99), "rejected batches store nothing");
             assertThrows(IllegalArgumentException.class,
                     () -> d.writeDurable(0, ByteBuffer.allocate(8), 8, 1, 2)); // words not 16-byte aligned
