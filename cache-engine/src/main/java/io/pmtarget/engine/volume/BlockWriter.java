@@ -22,37 +22,47 @@ final class BlockWriter {
     private final CacheVolume v;
     /** False only under the test fault that removes the fences between data and commit point. */
     private final boolean fenceWrites;
-    /** Hint thresholds per shard: its share of autocommit_blocks and of the high watermark. */
-    private final long shardAutocommitBlocks;
+    /**
+     * A writer sums the volume's uncommitted count (a line per writer thread) only when its own count of
+     * fresh entries is a multiple of the step (a power of two, about autocommit_blocks / 8: this mask is the
+     * step minus one), or on each once its own count alone reaches autocommit_blocks.
+     */
+    private final long autocommitStepMask;
+    /** Hint threshold per shard: its share of the high watermark. */
     private final long shardHighBlocks;
 
     BlockWriter(CacheVolume volume, boolean fenceWrites) {
         this.v = volume;
         this.fenceWrites = fenceWrites;
         int shards = volume.index.shardCount();
-        this.shardAutocommitBlocks = Math.max(1, volume.options.autocommitBlocks() / shards);
+        long step = Math.max(1, volume.options.autocommitBlocks() / AUTOCOMMIT_CHECKS);
+        this.autocommitStepMask = Long.highestOneBit(step) - 1;
         this.shardHighBlocks = Math.max(1,
                 (long) volume.options.highWatermarkPct() * volume.index.capacity() / 100 / shards);
     }
+
+    /** How often, per autocommit_blocks fresh entries of one writer, it checks the volume's total. */
+    private static final int AUTOCOMMIT_CHECKS = 8;
 
     /** {@link #writeBlock} outcomes (CACHED may carry the hint bits below). */
     private static final int CACHED = 0;
     static final int WRITTEN_THROUGH = 1;
     static final int NO_SPACE = 2;
-    /** Hint: the block's shard holds its share of autocommit_blocks; the total is worth checking. */
+    /** Hint: this writer's fresh entries reached a check point; the volume's total is worth summing. */
     private static final int HINT_AUTOCOMMIT = 4;
     /** Hint: the block's shard holds its share of the high watermark; wake v.writeback. */
     private static final int HINT_HIGH_WATERMARK = 8;
     /** Entry placeholder of {@link #writeBlock}: uncached block in v.cleaner mode, write it through. */
     private static final int THROUGH = -2;
+    /** Entry placeholder of {@link #writeBlock}: the write's generation is no longer current, enter again. */
+    private static final int STALE = -3;
     /** Steal attempts per block before the writer counts the cache as full for this round. */
     private static final int STEALS_MAX = 8;
 
     /** After a non-FUA write: the autocommit and watermark heuristics, from the hints of its blocks. */
     void afterWrite(int hints) throws IOException {
-        if ((hints & HINT_AUTOCOMMIT) != 0) {
-            v.engine.maybeAutocommit(true);
-        }
+        // Also on writes without the hint: a commit left pending is finished by the next write that can.
+        v.engine.maybeAutocommit((hints & HINT_AUTOCOMMIT) != 0);
         // A shard above its share of the watermark is a hint only (chunks do not spread evenly): check the sum.
         if ((hints & HINT_HIGH_WATERMARK) != 0
                 && v.index.usedCount() * 100L >= (long) v.options.highWatermarkPct() * v.index.capacity()) {
@@ -67,14 +77,15 @@ final class BlockWriter {
      */
     int writeBlock(long sector, ByteBuffer src, boolean mayWait) throws IOException {
         IndexShard sh = v.index.shardOf(sector);
-        for (long round = 0; ; round++) {
+        for (long round = 0; ; ) {
             int slot = src.position();
-            int gateSlot = v.gate.enterShared();
+            // The generation this write belongs to: its fresh entry's seq and generation bit, and the only
+            // generation whose uncommitted entries it may rewrite in place. A commit of it waits until this
+            // write has left the gate.
+            long seq = v.gate.enterShared();
+            boolean stale = false;
             try {
                 v.checkOpen();
-                // The generation this write belongs to: stable while inside the gate (commit points need it
-                // exclusively), so the in-place check, the entry's generation bit and its seq all agree.
-                long seq = v.engine.seqCount();
                 long found = CacheIndex.NONE;
                 for (int steals = 0; ; steals++) {
                     found = lookupOrAllocate(sh, sector, seq);
@@ -83,28 +94,37 @@ final class BlockWriter {
                     }
                 }
                 int e = (int) found;
-                if (e == THROUGH) {
+                if (e == STALE) {
+                    stale = true;
+                } else if (e == THROUGH) {
                     if (!mayWait) {
                         return NO_SPACE;
                     }
                     writeThrough(sector, src);
                     return WRITTEN_THROUGH;
-                }
-                if (e != CacheIndex.NONE) {
+                } else if (e != CacheIndex.NONE) {
                     int bits = (int) (found >>> 32);
                     if ((bits & FRESH) != 0) {
-                        v.engine.noteUncommitted();
+                        long own = v.engine.noteUncommitted();
+                        if ((own & autocommitStepMask) == 0 || own >= v.options.autocommitBlocks()) {
+                            bits |= HINT_AUTOCOMMIT;
+                        }
                     }
                     return copyIn(e, bits, sector, seq, src);
                 }
             } finally {
-                v.gate.exitShared(gateSlot);
+                v.gate.exitShared(seq);
             }
             src.position(slot);
+            if (stale) {
+                // A commit started a new generation since this write entered: enter again, in the new one.
+                v.counters.staleGenerationRetries.increment();
+                continue;
+            }
             if (!mayWait) {
                 return NO_SPACE;
             }
-            waitForSpace(round);
+            waitForSpace(round++);
         }
     }
 
@@ -119,6 +139,12 @@ final class BlockWriter {
     private long lookupOrAllocate(IndexShard sh, long sector, long seq) {
         sh.lock();
         try {
+            // Checked under the lock, so every entry a shard gains for generation seq precedes, in its FIFO
+            // and in its sector's version chain, every entry of a later generation: a commit then finds its
+            // generation's entries behind the last one it noted, and the highest seq is the newest version.
+            if (v.gate.generation() != seq) {
+                return STALE;
+            }
             int e = v.index.lookup(sh, sector);
             if (e != CacheIndex.NONE && v.index.isOpenUncommitted(e, seq)) {
                 v.counters.writeHits.increment();
@@ -133,10 +159,8 @@ final class BlockWriter {
             }
             v.index.set(e, (byte) (CacheIndex.FILLING | CacheIndex.generationBit(seq)));
             v.index.linkNewest(sh, e);
+            sh.noteUncommitted(seq, e);
             int bits = FRESH;
-            if (sh.noteUncommitted() >= shardAutocommitBlocks) {
-                bits |= HINT_AUTOCOMMIT;
-            }
             if (sh.usedCount >= shardHighBlocks) {
                 bits |= HINT_HIGH_WATERMARK;
             }

@@ -47,10 +47,11 @@ final class CacheIndex {
     /** Was cached (committed) when a "flush" message arrived; the message waits until none is left. */
     static final byte FLUSH_PENDING = 64;
     /**
-     * Parity of the seq_count under which an UNCOMMITTED entry was written. A commit point makes a whole
-     * generation committed at once, but clears its UNCOMMITTED flags only after the gate reopens (walking
-     * the FIFO tails takes microseconds that writers would otherwise wait): until then a flagged entry of
-     * the old parity is committed already, and {@link #isOpenUncommitted} keeps writers from rewriting it.
+     * Parity of the generation (seq) under which an UNCOMMITTED entry was written. A commit point makes a
+     * whole generation committed at once, but writers of the next generation run on meanwhile, and the
+     * UNCOMMITTED flags are cleared by a walk after the point: until then a flagged entry of the other
+     * parity belongs to the committed (or committing) generation, and {@link #isOpenUncommitted} keeps writers
+     * from rewriting it.
      */
     static final byte GEN_ODD = (byte) 0x80;
 
@@ -187,7 +188,16 @@ final class CacheIndex {
     int uncommittedCount() {
         int sum = 0;
         for (IndexShard sh : shards) {
-            sum += sh.uncommitted;
+            sum += sh.uncommitted();
+        }
+        return sum;
+    }
+
+    /** Fresh entries of generation {@code gen} not committed yet (racy, like the sums above). */
+    int uncommittedCount(long gen) {
+        int sum = 0;
+        for (IndexShard sh : shards) {
+            sum += sh.uncommitted(gen);
         }
         return sum;
     }
@@ -208,8 +218,8 @@ final class CacheIndex {
     }
 
     /**
-     * True when e is uncommitted and of the generation in progress ({@code seqCount}, read inside the commit
-     * gate): only then may a writer rewrite it in place. Under e's shard lock.
+     * True when e is uncommitted and of the writer's generation ({@code seqCount}, the one it entered the gate
+     * with, still current): only then may a writer rewrite it in place. Under e's shard lock.
      */
     boolean isOpenUncommitted(int e, long seqCount) {
         byte f = flags[e];
@@ -230,8 +240,8 @@ final class CacheIndex {
 
     /**
      * Clears FILLING without the shard lock, by the writer that allocated {@code e}, still inside the commit
-     * gate. Safe because nobody else writes flags[e] meanwhile: commit points and discards need the gate
-     * exclusively, a commit's walk touches only entries older than e (its generation and their versions), and
+     * gate. Safe because nobody else writes flags[e] meanwhile: discards need the gate exclusively, a
+     * commit's walk starts only once e's generation has left the gate (or touches older generations), and
      * every other flag writer (writeback pick and completion, flush mark, superseded/dropped freeing) only
      * touches committed entries, while e is UNCOMMITTED. Byte array elements never tear (JLS 17.6); the release
      * store publishes the data copy before the flag, and a reader that still sees FILLING reads the older data,

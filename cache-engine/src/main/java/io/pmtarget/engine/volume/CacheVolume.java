@@ -19,10 +19,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  *     (tens of nanoseconds per block), never a pmem or backing copy. Writers of sectors in different shards
  *     share no lock and no written cache line; at most one shard lock is held, except by writeback's pick
  *     and a discard's drop step, which take all in ascending order.</li>
- * <li>{@code gate} ({@link IoGate}): writers are inside its shared side from the index lookup until their
- *     copy and entry store are done; a commit holds the exclusive side only for the drain, the seq_count
- *     store and the walk that clears UNCOMMITTED, so no copy into an uncommitted block straddles a commit
- *     point, and a commit sees every write that returned before it started.</li>
+ * <li>{@code gate} ({@link IoGate}): writers are inside it, counted under their generation, from the index
+ *     lookup until their copy and entry store are done. A commit advances the generation and stores
+ *     seq_count only once the old generation's writers have left, so no copy into an uncommitted block
+ *     straddles a commit point; writers of the new generation never wait for it. The exclusive side (a
+ *     discard's drop step, close) keeps every writer out.</li>
  * <li>{@code epochs} ({@link ReadEpochs}): readers look up under the shard lock, then copy from pmem outside
  *     it; entries leave the index (commit, writeback, discard) by unlink, read grace period, then free list,
  *     so a block is never reused under a reader.</li>
@@ -50,7 +51,7 @@ final class CacheVolume implements Volume {
     final Object waits = new Object();
     /** Writers inside {@code BlockWriter.waitForSpace}: writeback shrinks its batches while any wait. */
     final AtomicInteger spaceWaiters = new AtomicInteger();
-    final IoGate gate = new IoGate(IoGate.defaultStripes());
+    final IoGate gate;
     /** Persisting is CPU-only (native flushes): {@link #tryWrite} may run; with msync it always declines. */
     private final boolean inlineWrites;
     final ReadEpochs epochs = new ReadEpochs(IoGate.defaultStripes());
@@ -83,6 +84,7 @@ final class CacheVolume implements Volume {
         this.readOnly = recovery.corruption() != null;
         this.error = recovery.corruption() == null ? null : "cache metadata corrupt: " + recovery.corruption();
         this.cleaner = options.cleaner();
+        this.gate = new IoGate(IoGate.defaultStripes(), recovery.seqCount());
         this.engine = new CommitEngine(this, recovery.seqCount(), fault);
         this.discards = new Discards(this);
         this.feed = new WritebackFeed(this);

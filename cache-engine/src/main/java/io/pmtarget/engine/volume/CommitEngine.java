@@ -8,46 +8,56 @@ import java.util.concurrent.locks.ReentrantLock;
  * Commit points and group commit. Discards are in {@link Discards}, the volume side of writeback in
  * {@link WritebackFeed}.
  *
- * <p>Commit (dm-writecache order): writers already copied data with persistent stores and flushed their
- * entries; the commit drains, stores seq_count + 1 in the superblock with one aligned 8-byte store, flushes
- * and drains it (the commit point, once for all shards), and only then frees the older versions the newly
- * committed blocks supersede. Group commit: a caller needs a commit whose exclusive section began after its
- * call; callers arriving while one runs wait for the next, which serves all of them at once.
+ * <p>Commit (dm-writecache order): writers copy data and entry with persistent stores and fence on their own
+ * core before they leave the gate; the commit drains, stores seq_count + 1 in the superblock with one aligned
+ * 8-byte store, flushes and drains it (the commit point), and only then frees the older versions the newly
+ * committed blocks supersede.
  *
- * <p>Freeing an entry is one 8-byte store of seq = all ones, flushed and drained before the entry can be
- * reused: otherwise a crash could pair a committed entry with the data of a later write.
+ * <p>Generations: the gate's generation is the seq every fresh entry gets, the superblock's seq_count (or one
+ * more while a commit is pending). A commit <em>advances</em> the generation from S to S + 1, so new writes
+ * go on at once in S + 1, then waits until the writers of S have left the gate, then stores seq_count S + 1:
+ * exactly the entries of S become committed, and a crash before the store loses S and S + 1 alike (recovery
+ * erases seq >= seq_count). An autocommit that finds writers of S still inside does not wait: the commit stays
+ * pending and the next write past an autocommit check, a timed autocommit or any requested commit finishes
+ * it. Requested commits (FUA, flush, full cache) wait: {@link #commit} returns once the durable seq_count
+ * exceeds the generation current at the call, so every write that returned before the call is committed,
+ * and callers queued behind a running commit usually find theirs done by it (group commit).
  *
- * <p>Concurrency: the commit lock serializes commits, the drop step of discards and close. Only the commit
- * point (drain, seq_count store, noting each shard's FIFO tail) holds the gate exclusively. With writers
- * running again, the commit then walks each shard's FIFO back from the noted tail, clearing UNCOMMITTED and
- * collecting the versions this generation supersedes; until it has, writers tell the committed generation
- * from theirs by the entry's generation bit ({@link CacheIndex#isOpenUncommitted}) and never rewrite it in
- * place. Superseded versions are flagged SUPERSEDED so writeback leaves them alone (no writer touches a
- * non-newest version) and freed after a read grace period so no reader still copies from them. The next
- * commit point waits for the walk (commit lock), so at most one generation is ever being walked.
+ * <p>Freeing an entry is one 8-byte store of seq = all ones, drained before the entry can be reused:
+ * otherwise a crash could pair a committed entry with the data of a later write.
+ *
+ * <p>Concurrency: the commit lock serializes advancing, commit points, the walks after them, a discard's
+ * drop step and close. After a commit point, with writers running, the commit walks each shard's FIFO back
+ * from the committed generation's last entry there, clearing UNCOMMITTED and collecting the versions it
+ * supersedes; until it has, writers tell the committed generation from theirs by the entry's generation bit
+ * ({@link CacheIndex#isOpenUncommitted}) and never rewrite it in place. Superseded versions are flagged
+ * SUPERSEDED so writeback leaves them alone (no writer touches a non-newest version) and freed after a read
+ * grace period so no reader still copies from them. A generation advances only after the previous one's
+ * walk (commit lock), so at most two generations are ever live, and parity tells them apart.
  */
 final class CommitEngine {
 
+    private static final long NONE_PENDING = -1;
     private final CacheVolume v;
     private final CacheIndex index;
     private final CommitFault fault;
-    private final Object commitMon = new Object();
-    /** Serializes commits, discard's drop step and close: the holders of the gate's exclusive side. */
+    /** Serializes commits, discard's drop step and close (the gate's exclusive side). */
     private final ReentrantLock commitLock = new ReentrantLock();
     private static final int START_AT_TAIL = -2;
-    /** Older versions the last commit point superseded, freed after the gate reopens (commit lock held). */
+    /** Older versions the last commit point superseded, freed by the walk after it (commit lock held). */
     private final SupersededVersions superseded;
     /** Guarded by its own monitor (commit points write it, writeback reads it). */
     final CommitClock commitClock;
+    /** The superblock's seq_count: entries with a lower seq are committed. Written under the commit lock. */
     private volatile long seqCount;
-    private long commitsAcquired;
-    private long commitsCompleted;
-    /** Fresh uncommitted blocks, striped by writer thread; zeroed at each commit point (gate exclusive). */
+    /** The generation advanced from but not committed yet, or NONE_PENDING. Written under the commit lock. */
+    private volatile long pendingGen = NONE_PENDING;
+    /** When the pending commit advanced (System.nanoTime), for the commit latency. */
+    private long pendingSinceNanos;
+    /** Fresh uncommitted blocks, striped by writer thread; zeroed when a commit advances. */
     private final StripedCounter uncommittedByThread = new StripedCounter(IoGate.defaultStripes());
     /** Tests only: runs on the committing thread between the commit point and the walk (null in use). */
     volatile Runnable afterCommitPointForTests;
-    /** Guarded by commitMon; read without it by the autocommit heuristic. */
-    private volatile boolean commitRunning;
 
     CommitEngine(CacheVolume volume, long seqCount, CommitFault fault) {
         this.v = volume;
@@ -60,42 +70,62 @@ final class CommitEngine {
         commitClock.committed(0, System.nanoTime());
     }
 
+    /** The durable seq_count. */
     long seqCount() {
         return seqCount;
     }
 
-    /** A writer took a fresh entry (inside the commit gate, so a commit point sees or excludes it whole). */
-    void noteUncommitted() {
-        uncommittedByThread.increment();
+    /** A writer took a fresh entry; returns the count of the calling thread's stripe (for the check step). */
+    long noteUncommitted() {
+        return uncommittedByThread.increment();
     }
 
     /**
-     * After a write: {@code shardDue} says a shard it wrote holds its share (autocommit_blocks / shards) of
-     * autocommit_blocks, so the total is worth summing (not on every write); commits when the total reached
-     * autocommit_blocks, unless a commit is already running (it or the next write's check commits these
-     * blocks). Writes to shards below their share skip the sum, so a commit can come late by fewer than
-     * autocommit_blocks blocks (shards x (share - 1)); with one shard it is exact.
+     * After a non-FUA write, never waiting: finishes a pending commit whose old writers have left, and, when
+     * {@code checkDue} (the writer reached an autocommit check point) and the volume holds autocommit_blocks
+     * uncommitted blocks, starts the next one. Nothing happens while another thread commits: it, or the next
+     * write's check, commits these blocks. Checks at steps can make a commit late by fewer than
+     * writers x step blocks; with one writer it is exact.
      */
-    void maybeAutocommit(boolean shardDue) {
-        if (shardDue && !commitRunning && uncommittedByThread.sum() >= v.options.autocommitBlocks()) {
-            // A writer never waits here: if a commit runs, it or the next write's check commits these blocks,
-            // and two writers crossing the threshold together do not queue for a second, nearly empty commit.
-            tryCommit(false);
+    void maybeAutocommit(boolean checkDue) {
+        boolean due = checkDue && uncommittedByThread.sum() >= v.options.autocommitBlocks();
+        if ((!due && pendingGen == NONE_PENDING) || commitLock.isHeldByCurrentThread() || !commitLock.tryLock()) {
+            return;
+        }
+        try {
+            if (pendingGen != NONE_PENDING) {
+                if (!v.gate.drained(pendingGen)) {
+                    return;
+                }
+                finishPending();
+            }
+            if (due && advance()) {
+                if (v.gate.drained(pendingGen)) {
+                    finishPending();
+                } else {
+                    v.counters.commitsDeferred.increment();
+                }
+            }
+        } finally {
+            commitLock.unlock();
         }
     }
 
-    /** Time-based autocommit: true when some shard's oldest uncommitted block is older than autocommit_time. */
+    /**
+     * Time-based autocommit: true when some shard's oldest uncommitted block is older than autocommit_time
+     * (a pending commit's blocks count until its commit point).
+     */
     boolean autocommitTimeDue() {
         long now = System.nanoTime();
         long limitNanos = v.options.autocommitTimeMs() * 1_000_000L;
         for (int s = 0; s < index.shardCount(); s++) {
             IndexShard sh = index.shard(s);
-            if (sh.uncommitted == 0) {
+            if (sh.uncommitted() == 0) {
                 continue;
             }
             sh.lock();
             try {
-                if (sh.uncommitted > 0 && now - sh.firstUncommittedNanos >= limitNanos) {
+                if (sh.uncommitted() > 0 && now - sh.firstUncommittedNanos() >= limitNanos) {
                     return true;
                 }
             } finally {
@@ -105,94 +135,119 @@ final class CommitEngine {
         return false;
     }
 
-    /** Group commit: returns once a commit that began after this call has completed. */
+    /** Group commit: returns once every write that returned before this call is committed. */
     void commit(boolean requested) throws IOException {
         if (requested) {
             v.counters.commitRequests.increment();
         }
-        long target;
-        synchronized (commitMon) {
-            target = commitsAcquired;
+        long callGen = v.gate.generation();
+        try {
+            commitLock.lockInterruptibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for a commit");
         }
-        while (true) {
-            synchronized (commitMon) {
-                while (commitsCompleted <= target && commitRunning) {
-                    try {
-                        commitMon.wait();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new InterruptedIOException("interrupted while waiting for a commit");
-                    }
-                }
-                if (commitsCompleted > target) {
-                    return;
-                }
-                commitRunning = true;
-            }
-            runClaimedCommit();
+        try {
+            commitThrough(callGen);
+        } finally {
+            commitLock.unlock();
         }
     }
 
     /**
-     * A commit on this thread if none is running, for callers that must not wait (an event loop, a writer
-     * past the autocommit threshold); false, having done nothing, when another commit runs. When true,
-     * every write that returned before this call is committed: the commit began after them.
+     * A commit on this thread if no other thread commits, for callers that must not block on one (an event
+     * loop); false, having done nothing, when one does. When true, every write that returned before this
+     * call is committed. It may spin while writers of the generation being committed finish their block.
      */
     boolean tryCommit(boolean requested) {
-        synchronized (commitMon) {
-            if (commitRunning) {
-                return false;
-            }
-            commitRunning = true;
+        long callGen = v.gate.generation();
+        if (commitLock.isHeldByCurrentThread() || !commitLock.tryLock()) {
+            return false;
         }
-        if (requested) {
-            v.counters.commitRequests.increment();
-        }
-        runClaimedCommit();
-        return true;
-    }
-
-    /** Runs a commit this thread claimed (set commitRunning), then lets waiters and the next commit in. */
-    private void runClaimedCommit() {
         try {
-            runCommit();
-        } finally {
-            synchronized (commitMon) {
-                commitRunning = false;
-                commitMon.notifyAll();
+            if (requested) {
+                v.counters.commitRequests.increment();
             }
-        }
-    }
-
-    private void runCommit() {
-        commitLock.lock();
-        long startNanos = System.nanoTime();
-        try {
-            long number;
-            boolean committed;
-            v.gate.enterExclusive();
-            try {
-                synchronized (commitMon) {
-                    number = ++commitsAcquired;
-                }
-                committed = commitPointLocked();
-            } finally {
-                v.gate.exitExclusive();
-            }
-            if (committed) {
-                Runnable hook = afterCommitPointForTests;
-                if (hook != null) {
-                    hook.run();
-                }
-                markGenerationCommitted();
-            }
-            synchronized (commitMon) {
-                commitsCompleted = number;
-            }
-            v.counters.commitLatency.record(startNanos);
+            commitThrough(callGen);
+            return true;
         } finally {
             commitLock.unlock();
         }
+    }
+
+    /**
+     * Commits until the durable seq_count exceeds {@code gen} or nothing of the current generation is
+     * uncommitted, waiting for old-generation writers to leave the gate. At most two rounds: finish the
+     * pending commit, then advance and finish once more. Commit lock held.
+     */
+    private void commitThrough(long gen) {
+        assert commitLock.isHeldByCurrentThread() : "commit without the commit lock";
+        for (int round = 0; seqCount <= gen; round++) {
+            assert round < 4 : "commit through generation " + gen + " did not converge";
+            if (pendingGen != NONE_PENDING) {
+                v.gate.awaitDrained(pendingGen);
+                finishPending();
+            } else if (!advance()) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Starts a commit of the current generation: later writes belong to the next one. False, doing nothing,
+     * when it has no uncommitted entry. Commit lock held, nothing pending.
+     */
+    private boolean advance() {
+        long gen = v.gate.generation();
+        assert pendingGen == NONE_PENDING && gen == seqCount : "advance from " + gen + " at seq_count " + seqCount;
+        if (index.uncommittedCount(gen) == 0) {
+            return false;
+        }
+        pendingSinceNanos = System.nanoTime();
+        uncommittedByThread.reset();
+        pendingGen = gen;
+        v.gate.advance(gen);
+        return true;
+    }
+
+    /**
+     * The commit point of the pending generation, whose writers have all left the gate, then the walk that
+     * clears its UNCOMMITTED flags and frees what it supersedes. Commit lock held.
+     */
+    private void finishPending() {
+        long gen = pendingGen;
+        // (Not re-asserting drained(gen): a writer that read the generation just before it advanced counts
+        // itself for a moment before it backs out, so a second look may see it although none is inside.)
+        assert commitLock.isHeldByCurrentThread() && gen != NONE_PENDING : "commit point without a pending commit";
+        if (fault != CommitFault.SKIP_DRAIN_BEFORE_SEQ) {
+            v.device.drain();
+        }
+        v.device.persistLong(CacheLayout.SB_SEQ_COUNT_OFFSET, gen + 1);
+        seqCount = gen + 1;
+        pendingGen = NONE_PENDING;
+        v.counters.commits.increment();
+        synchronized (commitClock) {
+            commitClock.committed(gen, System.nanoTime());
+        }
+        for (int s = 0; s < index.shardCount(); s++) {
+            IndexShard sh = index.shard(s);
+            // Exact without the lock: every writer of gen counted its entries under this lock before leaving
+            // the gate, and drained() read the gate after they left.
+            if (sh.uncommitted(gen) > 0) {
+                sh.lock();
+                try {
+                    sh.takeCommitted(gen);
+                } finally {
+                    sh.unlock();
+                }
+            }
+        }
+        Runnable hook = afterCommitPointForTests;
+        if (hook != null) {
+            hook.run();
+        }
+        markGenerationCommitted();
+        v.counters.commitLatency.record(pendingSinceNanos);
     }
 
     /** An action run with the gate's exclusive side held (no writer inside). */
@@ -200,12 +255,18 @@ final class CommitEngine {
         void run() throws InterruptedException;
     }
 
-    /** Runs {@code action} with the gate's exclusive side held (no writer inside), e.g. close. */
+    /**
+     * Runs {@code action} with the gate's exclusive side held (no writer inside), e.g. close; a commit left
+     * pending is finished first (its writers have left).
+     */
     void runExclusive(ExclusiveAction action) throws InterruptedException {
         commitLock.lock();
         try {
             v.gate.enterExclusive();
             try {
+                if (pendingGen != NONE_PENDING) {
+                    finishPending();
+                }
                 action.run();
             } finally {
                 v.gate.exitExclusive();
@@ -221,48 +282,9 @@ final class CommitEngine {
      */
     void commitThenRunExclusive(ExclusiveAction action) throws InterruptedException {
         runExclusive(() -> {
-            if (commitPointLocked()) {
-                markGenerationCommitted();
-            }
+            commitThrough(v.gate.generation());
             action.run();
         });
-    }
-
-    /**
-     * The commit point; the caller holds the commit lock and the gate's exclusive side (no writer copying).
-     * False when nothing was uncommitted; otherwise the caller must {@link #markGenerationCommitted} next.
-     */
-    private boolean commitPointLocked() {
-        assert commitLock.isHeldByCurrentThread() && superseded.isEmpty() : "commit point without the commit lock";
-        if (index.uncommittedCount() == 0) {
-            return false;
-        }
-        long seq = seqCount;
-        if (fault != CommitFault.SKIP_DRAIN_BEFORE_SEQ) {
-            v.device.drain();
-        }
-        v.device.persistLong(CacheLayout.SB_SEQ_COUNT_OFFSET, seq + 1);
-        seqCount = seq + 1;
-        uncommittedByThread.reset();
-        v.counters.commits.increment();
-        synchronized (commitClock) {
-            commitClock.committed(seq, System.nanoTime());
-        }
-        for (int s = 0; s < index.shardCount(); s++) {
-            IndexShard sh = index.shard(s);
-            // Exact here: writers count under the shard lock inside the gate, which is now exclusive.
-            if (sh.uncommitted > 0) {
-                sh.lock();
-                try {
-                    assert sh.commitTail == CacheIndex.NONE : "shard " + s + " still walking the last generation";
-                    sh.commitTail = index.fifoTail(sh);
-                    sh.uncommitted = 0;
-                } finally {
-                    sh.unlock();
-                }
-            }
-        }
-        return true;
     }
 
     /**

@@ -55,7 +55,7 @@ final class IndexRecovery {
             sh.freeHead = CacheIndex.NONE;
             sh.freeCount = 0;
             sh.usedCount = 0;
-            sh.uncommitted = 0;
+            sh.resetUncommitted();
         }
         index.freeLists.flushPending.set(0);
     }

@@ -52,14 +52,20 @@ abstract class IndexShardState extends AbstractQueuedSynchronizer {
     // every loop that waits on them passes a monitor between reads.
     int freeCount;
     int usedCount;
-    /** Fresh entries since the last commit point; reset by the commit under this lock. */
-    int uncommitted;
+    // Fresh entries of the generations of even and odd seq_count not committed yet, the newest of each
+    // (its FIFO-last: a writer allocates only while its generation is current, see BlockWriter) and when
+    // the first came. Two generations at most are live: the current one and one a commit is finishing.
+    private int uncommittedEven;
+    private int uncommittedOdd;
+    private int lastEven = CacheIndex.NONE;
+    private int lastOdd = CacheIndex.NONE;
+    private long firstNanosEven;
+    private long firstNanosOdd;
     /**
-     * The FIFO tail at the last commit point while that generation's UNCOMMITTED flags are still to be
-     * cleared (entries after it are newer), else NONE. Written by the commit, under this lock.
+     * The last entry of the generation a commit point just committed while its UNCOMMITTED flags are still
+     * to be cleared (the walk goes back from here), else NONE. Written by the commit, under this lock.
      */
     int commitTail = CacheIndex.NONE;
-    long firstUncommittedNanos;
 
     IndexShardState(int number, int bucketBase, int bucketCount, int homeStart, int homeEnd) {
         if (bucketCount <= 0 || homeStart > homeEnd) {
@@ -121,13 +127,67 @@ abstract class IndexShardState extends AbstractQueuedSynchronizer {
         return getState() == 1 && getExclusiveOwnerThread() == Thread.currentThread();
     }
 
-    /** Counts a fresh uncommitted entry; returns the shard's new uncommitted count. Under the lock. */
-    int noteUncommitted() {
-        int n = uncommitted + 1;
-        if (n == 1) {
-            firstUncommittedNanos = System.nanoTime();
+    /** Counts fresh entry {@code e} of generation {@code gen}, the newest of its generation. Under the lock. */
+    void noteUncommitted(long gen, int e) {
+        if ((gen & 1) == 0) {
+            if (uncommittedEven++ == 0) {
+                firstNanosEven = System.nanoTime();
+            }
+            lastEven = e;
+        } else {
+            if (uncommittedOdd++ == 0) {
+                firstNanosOdd = System.nanoTime();
+            }
+            lastOdd = e;
         }
-        uncommitted = n;
-        return n;
+    }
+
+    /** Fresh entries not committed yet, of both live generations (a hint without the lock). */
+    int uncommitted() {
+        return uncommittedEven + uncommittedOdd;
+    }
+
+    /** Fresh entries of generation {@code gen} not committed yet (a hint without the lock). */
+    int uncommitted(long gen) {
+        return (gen & 1) == 0 ? uncommittedEven : uncommittedOdd;
+    }
+
+    /** When the oldest uncommitted entry was written (System.nanoTime); meaningful while any is. Under the lock. */
+    long firstUncommittedNanos() {
+        if (uncommittedEven == 0) {
+            return firstNanosOdd;
+        }
+        return uncommittedOdd == 0 ? firstNanosEven : Math.min(firstNanosEven, firstNanosOdd);
+    }
+
+    /**
+     * At generation {@code gen}'s commit point, under the lock: its newest entry becomes the commit tail the
+     * walk starts from, and the generation is forgotten here. False when the shard has none of its entries.
+     */
+    boolean takeCommitted(long gen) {
+        boolean even = (gen & 1) == 0;
+        int count = even ? uncommittedEven : uncommittedOdd;
+        if (count == 0) {
+            return false;
+        }
+        assert commitTail == CacheIndex.NONE : "shard " + number + " still walking the last generation";
+        commitTail = even ? lastEven : lastOdd;
+        if (even) {
+            uncommittedEven = 0;
+            lastEven = CacheIndex.NONE;
+        } else {
+            uncommittedOdd = 0;
+            lastOdd = CacheIndex.NONE;
+        }
+        return true;
+    }
+
+    /** Recovery: nothing is uncommitted. */
+    void resetUncommitted() {
+        uncommittedEven = 0;
+        uncommittedOdd = 0;
+        lastEven = CacheIndex.NONE;
+        lastOdd = CacheIndex.NONE;
+        commitTail = CacheIndex.NONE;
     }
 }

@@ -24,8 +24,9 @@ final class StripedCounter {
         counts = new AtomicLongArray(stripes * STRIDE);
     }
 
-    void increment() {
-        counts.getAndIncrement(IoGate.threadStripe(stripeMask) * STRIDE);
+    /** Adds one to the calling thread's stripe; returns that stripe's new value. */
+    long increment() {
+        return counts.incrementAndGet(IoGate.threadStripe(stripeMask) * STRIDE);
     }
 
     long sum() {
@@ -37,8 +38,8 @@ final class StripedCounter {
     }
 
     /**
-     * Zeroes every stripe; the caller knows no thread adds meanwhile (the commit gate is exclusive). Stores
-     * only to stripes in use: each volatile store is a fence.
+     * Zeroes every stripe. An add racing the reset is either lost or counted after it, never torn: fine for
+     * a heuristic. Stores only to stripes in use: each volatile store is a fence.
      */
     void reset() {
         for (int s = 0; s <= stripeMask; s++) {

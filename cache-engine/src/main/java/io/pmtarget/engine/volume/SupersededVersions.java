@@ -28,8 +28,9 @@ final class SupersededVersions {
     }
 
     /**
-     * Walks the FIFO backwards from {@code from}, the shard's tail at the commit point (the generation it
-     * committed is the run of UNCOMMITTED entries ending there; dropped entries may be interleaved), clears
+     * Walks the FIFO backwards from {@code from}, the committed generation's last entry in the shard (the
+     * generation is the run of UNCOMMITTED entries ending there: later generations' entries all come after
+     * it, and dropped entries may be interleaved), clears
      * UNCOMMITTED and collects every older version that is not under writeback, flagged SUPERSEDED. Stops
      * early, before an entry it leaves UNCOMMITTED, once {@link #BATCH} versions are collected, and returns
      * that entry (it stays in the FIFO: nothing but a commit detaches an uncommitted entry); NONE when done.

@@ -17,6 +17,10 @@ final class VolumeCounters {
     final LongAdder writeHits = new LongAdder();
     final LongAdder commits = new LongAdder();
     final LongAdder commitRequests = new LongAdder();
+    /** Autocommits that found writers of the old generation still copying and left the commit point to later. */
+    final LongAdder commitsDeferred = new LongAdder();
+    /** Writes that entered the gate in a generation a commit then closed, and entered again. */
+    final LongAdder staleGenerationRetries = new LongAdder();
     final LongAdder writebackBlocks = new LongAdder();
     final LongAdder writebackBytes = new LongAdder();
     final LongAdder writebackRuns = new LongAdder();
@@ -40,6 +44,8 @@ final class VolumeCounters {
         m.put("write_hit_blocks", writeHits.sum());
         m.put("commits", commits.sum());
         m.put("commit_requests", commitRequests.sum());
+        m.put("commits_deferred", commitsDeferred.sum());
+        m.put("stale_generation_retries", staleGenerationRetries.sum());
         m.put("writeback_blocks", writebackBlocks.sum());
         m.put("writeback_bytes", writebackBytes.sum());
         m.put("writeback_ios", writebackRuns.sum());

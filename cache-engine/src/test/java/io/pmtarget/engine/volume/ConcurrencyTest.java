@@ -4,6 +4,7 @@ import static io.pmtarget.engine.volume.TestVolumes.block;
 import static io.pmtarget.engine.volume.TestVolumes.opts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pmtarget.engine.pmem.SimulatedPmemDevice;
 import java.util.ArrayList;
@@ -63,6 +64,7 @@ class ConcurrencyTest {
         }
         pool.shutdown();
         check(v, last, "live, seed " + seed);
+        assertFifoInSeqOrder((CacheVolume) v, "seed " + seed);
         assertFalse(v.readOnly());
         v.close();
         Volume r = TestVolumes.open(pmem.crash(new Random(seed)), backing.crash(new Object(), new Random(seed)), BS,
@@ -71,6 +73,33 @@ class ConcurrencyTest {
         r.message("flush");
         assertEquals(32, r.status().blocksFree());
         r.close();
+    }
+
+    /**
+     * Every shard's FIFO is in seq order (writeback's oldest-first merge and the commit walk rely on it):
+     * writers only allocate while their generation is current, so a late writer never lands behind a newer
+     * generation's entry.
+     */
+    static void assertFifoInSeqOrder(CacheVolume v, String when) {
+        CacheIndex index = v.index;
+        for (int s = 0; s < index.shardCount(); s++) {
+            IndexShard sh = index.shard(s);
+            sh.lock();
+            try {
+                long previous = 0;
+                for (int e = index.fifoHead(sh); e != CacheIndex.NONE; e = index.fifoNext(e)) {
+                    long seq = v.device.readLong(CacheLayout.entryOffset(e) + CacheLayout.ENTRY_SEQ_OFFSET);
+                    if (index.has(e, CacheIndex.DROPPED) || seq == CacheLayout.SEQ_FREE) {
+                        continue;
+                    }
+                    assertTrue(seq >= previous, when + ": shard " + s + " entry " + e + " has seq " + seq
+                            + " after seq " + previous);
+                    previous = seq;
+                }
+            } finally {
+                sh.unlock();
+            }
+        }
     }
 
     private static void check(Volume v, long[][] last, String when) throws Exception {
