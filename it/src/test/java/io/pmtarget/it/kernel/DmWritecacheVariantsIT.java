@@ -244,7 +244,7 @@ class DmWritecacheVariantsIT {
           c + ": the corrupted copy differs in exactly the corrupted block");
       for (int b = victim * c.bs(); b < (victim + 1) * c.bs(); b++) {
         if (seen[b] != (byte) ~want[b]) {
-          fail(c + ": the corrupted block holds the inverted data only from byte " + (b - victim * c.bs()));
+          fail(c + ": the corrupted block is not the inverse of the expected data at byte " + (b - victim * c.bs()));
         }
       }
     }
