@@ -35,11 +35,18 @@ import org.junit.jupiter.api.io.TempDir;
  * guest (SSD mode 's' over raw virtio disks), one boot per test with several disk sets:
  *
  * <ul>
- * <li>block sizes 512 and 2048 and a non-zero {@code start_sector} (35 sectors, so data blocks sit
- *     off any 4 KiB boundary), both ways: our engine formats and the kernel reads
- *     ({@link #kernelReadsOurFilesAtOtherBlockSizesAndStartSector}), the kernel formats and we read
- *     ({@link #weReadTheKernelsFilesAtOtherBlockSizesAndStartSector}). The sectors before
- *     start_sector hold a seeded pattern that neither side may touch.</li>
+ * <li>block sizes 512, 1024 and 2048 with {@code start_sector} 0, and a non-zero start_sector (35
+ *     sectors) with block sizes 4096 and 2048 ({@link #CASES}), both ways: our engine formats and
+ *     the kernel reads ({@link #kernelReadsOurFilesAtOtherBlockSizesAndStartSector}), the kernel
+ *     formats and we read ({@link #weReadTheKernelsFilesAtOtherBlockSizesAndStartSector}). The
+ *     kernel puts no alignment rule on start_sector (any sector inside the cache device; the data
+ *     area is block-aligned relative to start_sector, not to the device), so with 35 sectors data
+ *     blocks sit off any 4 KiB boundary, and at block size 2048 off any block boundary of the
+ *     device too (35 * 512 = 8 * 2048 + 1536). The sectors before start_sector hold a seeded
+ *     pattern that neither side may touch. Negative controls: each file under a wrong block size or
+ *     without its start_sector is refused (by the kernel, most cases, and by us, every case), and
+ *     a copy of each start_sector file with one data block inverted reads back with exactly that
+ *     block inverted.</li>
  * <li>two committed entries for one sector ({@link #weResolveTheKernelsDuplicateEntries}): the
  *     kernel keeps the older committed entry of a block whose writeback is in flight when the block
  *     is overwritten and committed again (dm-writecache overwrites a committed entry in place only
@@ -63,10 +70,24 @@ class DmWritecacheVariantsIT {
   private static final long WRITEBACK_DELAY_MS = 600_000;
   private static final Path LOG_DIR = Path.of("target", "kernel-it").toAbsolutePath();
   /** Set i + 1 of the boots: block size and start_sector. */
-  private static final List<Case> CASES = List.of(new Case(512, 0), new Case(2048, 0), new Case(4096, 35));
+  private static final List<Case> CASES = List.of(new Case(512, 0), new Case(2048, 0), new Case(4096, 35),
+      new Case(1024, 0), new Case(2048, 35));
+  /**
+   * The ours -> kernel refusals: case {@code caseIndex}'s file (0-based) under a table with block
+   * size {@code bs} and options {@code kernelOpts}; the kernel's message must contain {@code message}.
+   * 512-byte files have none: one more set would need two more disks than the pc machine has slots.
+   */
+  private static final List<Refusal> REFUSALS = List.of(
+      new Refusal(1, 4096, KERNEL_OPTS, "Block size does not match superblock"),
+      new Refusal(2, 4096, KERNEL_OPTS, "magic"),     // start_sector left out
+      new Refusal(3, 512, KERNEL_OPTS, "Block size does not match superblock"),
+      new Refusal(4, 2048, KERNEL_OPTS, "magic"));    // start_sector left out
   private static DmwcGuest guest;
 
   @TempDir Path tmp;
+
+  record Refusal(int caseIndex, int bs, String kernelOpts, String message) {
+  }
 
   record Case(int bs, long startSector) {
     long baseBytes() {
@@ -111,12 +132,16 @@ class DmWritecacheVariantsIT {
     guest.build(BUILD_TIMEOUT_MS);
   }
 
-  /** Ours -> kernel, sets 1-3 the cases, 4-6 negative controls. */
+  /**
+   * Ours -> kernel, sets 1..{@code CASES.size()} the cases, then the negative controls: one
+   * corrupted copy per start_sector case, then {@link #REFUSALS} (29 virtio disks in all; the pc
+   * machine has 30 free PCI slots).
+   */
   @Test
   @Timeout(value = 180, unit = TimeUnit.SECONDS)
   void kernelReadsOurFilesAtOtherBlockSizesAndStartSector() throws Exception {
     List<Object> disks = new ArrayList<>();
-    List<String> args = new ArrayList<>(List.of("--sets", "6", "--wcopts", KERNEL_OPTS));
+    List<String> args = new ArrayList<>(List.of("--wcopts", KERNEL_OPTS));
     List<byte[]> expected = new ArrayList<>();
     List<DmwcModels.WriteModel> models = new ArrayList<>();
     List<Path> caches = new ArrayList<>();
@@ -147,24 +172,42 @@ class DmWritecacheVariantsIT {
       models.add(m);
       caches.add(crash);
     }
-    // Set 4: the start_sector image with one committed block inverted, found at start_sector +
-    // data start + entry * block size: must differ in exactly that block.
-    Case ss = CASES.get(2);
-    DmwcImages.CacheFile ssFile = DmwcImages.readCacheFile(caches.get(2), ss.baseBytes());
-    int victim = models.get(2).committedBlocks().get(models.get(2).committedBlocks().size() / 2);
-    Path c4 = Files.copy(caches.get(2), tmp.resolve("c4.cache"));
-    DmwcImages.corruptDataBlock(c4, ssFile.dataOffset(ssFile.winnerBySector().get((long) victim * (ss.bs() / 512))),
-        ss.bs());
-    disks.addAll(List.of("b4", Files.copy(tmp.resolve("b3.img"), tmp.resolve("b4.img")), "c4", c4, "o4",
-        DmwcImages.zeroFile(tmp.resolve("o4.img"), BACKING_BYTES)));
-    args.addAll(List.of("--param", "wcopts4=" + ss.kernelOpts()));
-    // Set 5: our 2048-byte file with block size 4096; set 6: our start_sector file without it.
+    // Per start_sector case: the image with one committed block inverted, found at start_sector +
+    // data start + entry * block size: must differ in exactly that block, which holds the inverse.
+    int set = CASES.size();
+    Map<Integer, Integer> corruptedCaseBySet = new HashMap<>();
+    Map<Integer, Integer> victimBySet = new HashMap<>();
+    for (int k = 0; k < CASES.size(); k++) {
+      Case c = CASES.get(k);
+      if (c.startSector() == 0) {
+        continue;
+      }
+      set++;
+      DmwcImages.CacheFile file = DmwcImages.readCacheFile(caches.get(k), c.baseBytes());
+      List<Integer> committed = models.get(k).committedBlocks();
+      int victim = committed.get(committed.size() / 2);
+      Path corrupt = Files.copy(caches.get(k), tmp.resolve("c" + set + ".cache"));
+      DmwcImages.corruptDataBlock(corrupt, file.dataOffset(file.winnerBySector().get((long) victim * (c.bs() / 512))),
+          c.bs());
+      disks.addAll(List.of("b" + set, Files.copy(tmp.resolve("b" + (k + 1) + ".img"), tmp.resolve("b" + set + ".img")),
+          "c" + set, corrupt, "o" + set, DmwcImages.zeroFile(tmp.resolve("o" + set + ".img"), BACKING_BYTES)));
+      args.addAll(List.of("--param", "bs" + set + "=" + c.bs(), "--param", "wcopts" + set + "=" + c.kernelOpts()));
+      corruptedCaseBySet.put(set, k);
+      victimBySet.put(set, victim);
+    }
+    // Our files under a table that does not fit them: the kernel must refuse.
     // (qemu locks every disk file: each set gets its own copies.)
-    disks.addAll(List.of("b5", Files.copy(tmp.resolve("b2.img"), tmp.resolve("b5.img")),
-        "c5", Files.copy(caches.get(1), tmp.resolve("c5.cache")),
-        "b6", Files.copy(tmp.resolve("b3.img"), tmp.resolve("b6.img")),
-        "c6", Files.copy(caches.get(2), tmp.resolve("c6.cache"))));
-    args.addAll(List.of("--param", "expect5=refuse", "--param", "expect6=refuse"));
+    Map<Integer, Refusal> refusalBySet = new HashMap<>();
+    for (Refusal r : REFUSALS) {
+      set++;
+      disks.addAll(List.of("b" + set, Files.copy(tmp.resolve("b" + (r.caseIndex() + 1) + ".img"),
+          tmp.resolve("b" + set + ".img")), "c" + set, Files.copy(caches.get(r.caseIndex()),
+          tmp.resolve("c" + set + ".cache"))));
+      args.addAll(List.of("--param", "expect" + set + "=refuse", "--param", "bs" + set + "=" + r.bs(),
+          "--param", "wcopts" + set + "=" + r.kernelOpts()));
+      refusalBySet.put(set, r);
+    }
+    args.addAll(0, List.of("--sets", Integer.toString(set)));
 
     DmwcGuest.Boot boot = guest.boot("variants-ours-to-kernel", "read", DmwcGuest.disks(disks.toArray()), args,
         BOOT_TIMEOUT_MS);
@@ -192,13 +235,26 @@ class DmWritecacheVariantsIT {
         assertTrue(differingBlocks(expected.get(i - 1), readAll(v), c.bs()).isEmpty(), c + ": ours after the kernel");
       }
     }
-    assertEquals(List.of(victim), differingBlocks(expected.get(2), Files.readAllBytes(tmp.resolve("o4.img")), ss.bs()),
-        "the corrupted start_sector copy differs in exactly the corrupted block");
-    assertTrue(boot.value("wc5 refused").contains("Block size does not match superblock"), boot.value("wc5 refused"));
-    assertTrue(boot.value("wc6 refused").contains("magic"), boot.value("wc6 refused"));
+    for (Map.Entry<Integer, Integer> e : corruptedCaseBySet.entrySet()) {
+      Case c = CASES.get(e.getValue());
+      int victim = victimBySet.get(e.getKey());
+      byte[] want = expected.get(e.getValue());
+      byte[] seen = Files.readAllBytes(tmp.resolve("o" + e.getKey() + ".img"));
+      assertEquals(List.of(victim), differingBlocks(want, seen, c.bs()),
+          c + ": the corrupted copy differs in exactly the corrupted block");
+      for (int b = victim * c.bs(); b < (victim + 1) * c.bs(); b++) {
+        if (seen[b] != (byte) ~want[b]) {
+          fail(c + ": the corrupted block is not the inverse of the expected data at byte " + (b - victim * c.bs()));
+        }
+      }
+    }
+    for (Map.Entry<Integer, Refusal> e : refusalBySet.entrySet()) {
+      String refused = boot.value("wc" + e.getKey() + " refused");
+      assertTrue(refused.contains(e.getValue().message()), e.getValue() + ": " + refused);
+    }
   }
 
-  /** Kernel -> ours, sets 1-3 the cases; the same ops (in each set's block size) on every set. */
+  /** Kernel -> ours, sets 1..{@code CASES.size()} the cases; the same ops (in each set's block size) on every set. */
   @Test
   @Timeout(value = 180, unit = TimeUnit.SECONDS)
   void weReadTheKernelsFilesAtOtherBlockSizesAndStartSector() throws Exception {
