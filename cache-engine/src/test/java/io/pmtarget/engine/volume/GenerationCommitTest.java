@@ -31,6 +31,8 @@ class GenerationCommitTest {
     private static final long WAIT_MS = 10_000;
 
     private ExecutorService pool;
+    private SimulatedPmemDevice pmem;
+    private MemBackingDevice backing;
 
     @BeforeEach
     void startPool() {
@@ -42,12 +44,23 @@ class GenerationCommitTest {
         pool.shutdownNow();
     }
 
+    /** A fresh volume on a simulated cache; autocommit by time is off, by blocks at {@code autocommitBlocks}. */
+    private CacheVolume openVolume(int autocommitBlocks) throws Exception {
+        pmem = new SimulatedPmemDevice(TestVolumes.cacheBytes(BS, BLOCKS));
+        backing = new MemBackingDevice(new Object(), BLOCKS * BS * 4);
+        return (CacheVolume) TestVolumes.open(pmem, backing, BS,
+                opts("autocommit_blocks", Integer.toString(autocommitBlocks), "autocommit_time", "3600000"));
+    }
+
+    /** The volume a simulated power failure now leaves (a random subset of unflushed words survives). */
+    private Volume crashedCopy(long seed) throws Exception {
+        return TestVolumes.open(pmem.crash(new Random(seed)), backing.crash(new Object(), new Random(seed)), BS,
+                opts());
+    }
+
     @Test
     void anAutocommitLeavesTheCommitPendingWhileAnOldWriterIsInsideAndNewWritesGoOn() throws Exception {
-        SimulatedPmemDevice pmem = new SimulatedPmemDevice(TestVolumes.cacheBytes(BS, BLOCKS));
-        MemBackingDevice backing = new MemBackingDevice(new Object(), BLOCKS * BS * 4);
-        CacheVolume v = (CacheVolume) TestVolumes.open(pmem, backing, BS,
-                opts("autocommit_blocks", "4", "autocommit_time", "3600000"));
+        CacheVolume v = openVolume(4);
         long gen = v.gate.generation();
         for (int b = 0; b < 3; b++) {
             v.write((long) b * BS, block(BS, 100 + b), false);
@@ -70,8 +83,7 @@ class GenerationCommitTest {
         }).get(WAIT_MS, TimeUnit.MILLISECONDS);
         assertEquals(200, readTag(v, 0));
         // Crash now: seq_count never moved, so both generations are uncommitted and vanish.
-        Volume before = TestVolumes.open(pmem.crash(new Random(1)), backing.crash(new Object(), new Random(1)),
-                BS, opts());
+        Volume before = crashedCopy(1);
         for (int b = 0; b < 4; b++) {
             assertEquals(0, readTag(before, (long) b * BS), "block " + b + " before the commit point");
         }
@@ -81,8 +93,7 @@ class GenerationCommitTest {
         // The next write finishes the pending commit: generation gen only.
         v.write(10L * BS, block(BS, 110), false);
         assertEquals(gen + 1, v.status().counters().get("seq_count"), "the pending commit finished");
-        Volume after = TestVolumes.open(pmem.crash(new Random(2)), backing.crash(new Object(), new Random(2)),
-                BS, opts());
+        Volume after = crashedCopy(2);
         for (int b = 0; b < 4; b++) {
             assertEquals(100 + b, readTag(after, (long) b * BS), "block " + b + " of the committed generation");
         }
@@ -91,8 +102,7 @@ class GenerationCommitTest {
         after.close();
 
         v.flush();
-        Volume flushed = TestVolumes.open(pmem.crash(new Random(3)), backing.crash(new Object(), new Random(3)),
-                BS, opts());
+        Volume flushed = crashedCopy(3);
         assertEquals(200, readTag(flushed, 0), "the newer version wins once both are committed");
         assertEquals(110, readTag(flushed, 10L * BS));
         flushed.close();
@@ -101,10 +111,7 @@ class GenerationCommitTest {
 
     @Test
     void aWriterWhoseGenerationClosedBeforeItAllocatedWritesInTheNextOne() throws Exception {
-        SimulatedPmemDevice pmem = new SimulatedPmemDevice(TestVolumes.cacheBytes(BS, BLOCKS));
-        MemBackingDevice backing = new MemBackingDevice(new Object(), BLOCKS * BS * 4);
-        CacheVolume v = (CacheVolume) TestVolumes.open(pmem, backing, BS,
-                opts("autocommit_blocks", "1000", "autocommit_time", "3600000"));
+        CacheVolume v = openVolume(1000);
         v.write(5L * BS, block(BS, 105), false);
         v.write(7L * BS, block(BS, 107), false);
         v.flush();
@@ -138,14 +145,12 @@ class GenerationCommitTest {
         assertEquals(gen + 1, v.status().counters().get("seq_count"));
         assertEquals(207, readTag(v, 7L * BS));
         // Its entry belongs to gen + 1, which nothing has committed: a crash keeps the old version.
-        Volume r = TestVolumes.open(pmem.crash(new Random(4)), backing.crash(new Object(), new Random(4)), BS,
-                opts());
+        Volume r = crashedCopy(4);
         assertEquals(107, readTag(r, 7L * BS), "the retried write is not in the committed generation");
         assertEquals(109, readTag(r, 9L * BS));
         r.close();
         v.flush();
-        Volume r2 = TestVolumes.open(pmem.crash(new Random(5)), backing.crash(new Object(), new Random(5)), BS,
-                opts());
+        Volume r2 = crashedCopy(5);
         assertEquals(207, readTag(r2, 7L * BS));
         assertTrue(!r2.readOnly() && r2.status().error() == null, "recovered cleanly: " + r2.status().error());
         r2.close();
