@@ -369,6 +369,12 @@ final class CacheIndex {
      * them by home shard, and recycled. Reorders {@code es}.
      */
     void releaseAll(int[] es, int n) {
+        detachAll(es, n);
+        recycleAll(es, n);
+    }
+
+    /** {@link #detach}es {@code n} entries, one lock per run of consecutive entries of the same shard. */
+    void detachAll(int[] es, int n) {
         for (int i = 0; i < n; ) {
             IndexShard sh = shardOf(sector[es[i]]);
             sh.lock();
@@ -380,6 +386,13 @@ final class CacheIndex {
                 sh.unlock();
             }
         }
+    }
+
+    /**
+     * {@link FreeLists#recycle}s {@code n} detached entries: sorted by entry number, which groups them by
+     * home shard, then one lock per home shard. Reorders {@code es}.
+     */
+    void recycleAll(int[] es, int n) {
         Arrays.sort(es, 0, n);
         for (int i = 0; i < n; ) {
             IndexShard home = freeLists.homeShard(es[i]);

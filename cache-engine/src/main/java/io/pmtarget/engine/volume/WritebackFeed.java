@@ -287,14 +287,11 @@ final class WritebackFeed implements WritebackSource {
     public void completeBatch(int[] entries, int count) {
         Recovery.freeAll(v.device, entries, count);
         v.device.drain();
-        for (int i = 0; i < count; i++) {
-            index.detachLocking(entries[i]);
-        }
+        // Sorted by sector, so runs of entries share a shard: one lock per run, not per entry.
+        index.detachAll(entries, count);
         // Readers may still copy from entries they found before the detach: recycle only after they leave.
         v.epochs.synchronize();
-        for (int i = 0; i < count; i++) {
-            index.freeLists.recycleLocking(entries[i]);
-        }
+        index.recycleAll(entries, count);
         underWriteback -= count;
         v.notifyWaiters();
         v.counters.writebackBlocks.add(count);

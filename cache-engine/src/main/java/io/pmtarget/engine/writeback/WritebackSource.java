@@ -37,7 +37,10 @@ public interface WritebackSource {
     /** Makes the backing writes durable (FileChannel.force / fdatasync). */
     void forceBacking() throws IOException;
 
-    /** The batch is durable on the backing device: free its entries (durably) and wake waiters. */
+    /**
+     * The batch is durable on the backing device: free its entries (durably) and wake waiters. May reorder
+     * {@code entries}.
+     */
     void completeBatch(int[] entries, int count);
 
     /** The batch failed: keep the data cached, enter the sticky error state. */
