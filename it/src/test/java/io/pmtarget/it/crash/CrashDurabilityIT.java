@@ -60,7 +60,7 @@ class CrashDurabilityIT {
     private static final int STATE_ROUNDS_TGTD = 2;
 
     /** One volume set-up: name, tuning for our server, trigger, rounds. */
-    record Setup(String name, VolumeTuning tuning, Trigger trigger, int rounds) {
+    record Setup(String name, VolumeTuning tuning, Trigger trigger, int rounds, int sessions) {
     }
 
     static Stream<Arguments> targets() {
@@ -84,7 +84,7 @@ class CrashDurabilityIT {
                 CrashRunner runner = new CrashRunner(target, BASE_LBA, SLOTS, BLOCKS_PER_WRITE);
                 for (int i = 0; i < setup.rounds(); i++, round++) {
                     long seed = seeds.nextLong();
-                    RoundResult r = runner.round(round, seed, setup.trigger());
+                    RoundResult r = runner.round(round, seed, setup.trigger(), setup.sessions());
                     figures.add(setup, r);
                     System.out.println(figures.line(setup, r));
                     assertTrue(r.verdict().ok(), "round " + round + " (" + setup.name() + ", seed " + seed
@@ -109,15 +109,20 @@ class CrashDurabilityIT {
         int mixed = Integer.getInteger("it.crash.rounds", ours ? MIXED_ROUNDS_PMTARGET : MIXED_ROUNDS_TGTD);
         int state = ours ? STATE_ROUNDS_PMTARGET : STATE_ROUNDS_TGTD;
         List<Setup> list = new ArrayList<>();
-        list.add(new Setup("mixed", VolumeTuning.defaults(), Trigger.TIME, mixed));
+        list.add(new Setup("mixed", VolumeTuning.defaults(), Trigger.TIME, mixed, 1));
         list.add(new Setup("writeback", VolumeTuning.defaults().withCacheSizeBytes(2 * TargetOptions.MIB)
                 .withOption("high_watermark", "20").withOption("low_watermark", "5"),
-                Trigger.WRITEBACK_ACTIVE, state));
+                Trigger.WRITEBACK_ACTIVE, state, 1));
         // Writeback starts only when the cache is full and stops at 95 % used: the cache sits at
         // full and writes wait for writeback most of the time.
         list.add(new Setup("cache-full", VolumeTuning.defaults().withCacheSizeBytes(TargetOptions.MIB)
                 .withOption("high_watermark", "100").withOption("low_watermark", "95")
-                .withOption("writeback_jobs", "1"), Trigger.CACHE_FULL, state));
+                .withOption("writeback_jobs", "1"), Trigger.CACHE_FULL, state, 1));
+        // Two sessions writing at once: two writer threads in the volume, so commits (autocommits left
+        // pending while the other session's write is still copying, FUA and SYNCHRONIZE CACHE) interleave
+        // with writes of another thread. Small autocommit batches make that happen often.
+        list.add(new Setup("two-sessions", VolumeTuning.defaults().withOption("autocommit_blocks", "8"),
+                Trigger.TIME, state, 2));
         return list;
     }
 
@@ -154,9 +159,9 @@ class CrashDurabilityIT {
             kills++;
             blocksVerified += r.verdict().blocksChecked();
             blocksDurable += r.verdict().blocksDurable();
-            writesAcked += r.log().ackedWrites();
-            syncsAcked += r.log().syncsAcked();
-            fuaAcked += r.log().fuaWritesAcked();
+            writesAcked += r.ackedWrites();
+            syncsAcked += r.syncsAcked();
+            fuaAcked += r.fuaWritesAcked();
             if (r.triggerSeen()) {
                 triggerSeen[r.trigger().ordinal()]++;
             }
@@ -171,7 +176,7 @@ class CrashDurabilityIT {
                             + " (%d FUA), %d syncs; %d blocks checked, %d durable, %d newest-ack; state at kill: %s;"
                             + " restart %d ms, read %d ms; %s", target, r.round(), setup.name(), r.seed(), r.trigger(), r.killAtMs(),
                     r.trigger() == Trigger.TIME ? "" : (r.triggerSeen() ? " (state seen)" : " (state NOT seen)"),
-                    r.log().ackedWrites(), r.log().fuaWritesAcked(), r.log().syncsAcked(),
+                    r.ackedWrites(), r.fuaWritesAcked(), r.syncsAcked(),
                     r.verdict().blocksChecked(), r.verdict().blocksDurable(), r.verdict().blocksNewestAck(),
                     r.killState(), r.restartMs(), r.readMs(), r.verdict().ok() ? "OK" : "FAILED");
         }

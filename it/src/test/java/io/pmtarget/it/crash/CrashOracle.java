@@ -27,6 +27,14 @@ final class CrashOracle {
         boolean ok() {
             return violationCount == 0;
         }
+
+        /** The verdict over two disjoint ranges judged one after the other. */
+        Verdict plus(Verdict o) {
+            List<String> all = new ArrayList<>(violations);
+            all.addAll(o.violations);
+            return new Verdict(blocksChecked + o.blocksChecked, blocksDurable + o.blocksDurable,
+                    blocksNewestAck + o.blocksNewestAck, violationCount + o.violationCount, all);
+        }
     }
 
     private static final int VIOLATIONS_SHOWN_MAX = 20;

@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
@@ -24,7 +26,19 @@ final class CrashRunner {
     /** What one round did and found. */
     /** {@code killAtMs}: when the kill was sent, in ms after the workload logged in. */
     record RoundResult(int round, long seed, Trigger trigger, boolean triggerSeen, long killAtMs,
-                       WriteLog log, CrashOracle.Verdict verdict, String killState, long restartMs, long readMs) {
+                       List<WriteLog> logs, CrashOracle.Verdict verdict, String killState, long restartMs,
+                       long readMs) {
+        long ackedWrites() {
+            return logs.stream().mapToLong(WriteLog::ackedWrites).sum();
+        }
+
+        long fuaWritesAcked() {
+            return logs.stream().mapToLong(WriteLog::fuaWritesAcked).sum();
+        }
+
+        long syncsAcked() {
+            return logs.stream().mapToLong(WriteLog::syncsAcked).sum();
+        }
     }
 
     static final String INITIATOR = "iqn.2026-11.io.pmtarget.it:crash";
@@ -56,42 +70,87 @@ final class CrashRunner {
     }
 
     RoundResult round(int round, long seed, Trigger trigger) throws Exception {
+        return round(round, seed, trigger, 1);
+    }
+
+    /**
+     * One round with {@code sessions} workloads at once, each its own iSCSI session (own initiator name)
+     * over its own equal share of the slots, so the target's writes for them run on several threads and
+     * commits interleave with writes of other sessions. Each share is judged against its own log.
+     */
+    RoundResult round(int round, long seed, Trigger trigger, int sessions) throws Exception {
+        if (sessions < 1 || slots % sessions != 0) {
+            throw new IllegalArgumentException(sessions + " sessions over " + slots + " slots");
+        }
         SplittableRandom rnd = new SplittableRandom(seed);
         long killAfterMs = rnd.nextLong(KILL_DELAY_MIN_MS, KILL_DELAY_MAX_MS + 1);
-        CrashLoad.Params p = new CrashLoad.Params(round, rnd.nextLong() | 1, baseLba, slots, blocksPerWrite,
-                SYNC_ONE_IN[rnd.nextInt(SYNC_ONE_IN.length)], FUA_PERCENT[rnd.nextInt(FUA_PERCENT.length)],
-                Math.max(killAfterMs, TRIGGER_WAIT_MAX_MS) + CLIENT_RUN_EXTRA_MS, Long.MAX_VALUE);
-        Path stderr = target.workDir().resolve("crashload-" + round + ".err");
+        int syncOneIn = SYNC_ONE_IN[rnd.nextInt(SYNC_ONE_IN.length)];
+        int fuaPercent = FUA_PERCENT[rnd.nextInt(FUA_PERCENT.length)];
+        long slotsEach = slots / sessions;
+        List<CrashLoad> loads = new ArrayList<>();
         boolean triggerSeen;
         String killState;
         long killAtMs;
-        WriteLog log;
-        try (CrashLoad load = CrashLoad.start(target.url(), INITIATOR, p, stderr)) {
-            if (!load.awaitStart(LOGIN_TIMEOUT)) {
-                throw new AssertionError("round " + round + ": iscsi-crashload did not log in to " + target
-                        + ": " + load.tail());
+        List<WriteLog> logs = new ArrayList<>();
+        try {
+            for (int i = 0; i < sessions; i++) {
+                CrashLoad.Params p = new CrashLoad.Params(round, rnd.nextLong() | 1, shareBaseLba(i, slotsEach),
+                        slotsEach, blocksPerWrite, syncOneIn, fuaPercent,
+                        Math.max(killAfterMs, TRIGGER_WAIT_MAX_MS) + CLIENT_RUN_EXTRA_MS, Long.MAX_VALUE);
+                String suffix = sessions == 1 ? "" : "-s" + i;
+                Path stderr = target.workDir().resolve("crashload-" + round + suffix + ".err");
+                loads.add(CrashLoad.start(target.url(), sessions == 1 ? INITIATOR : INITIATOR + "-s" + i, p,
+                        stderr));
+            }
+            for (CrashLoad load : loads) {
+                if (!load.awaitStart(LOGIN_TIMEOUT)) {
+                    throw new AssertionError("round " + round + ": iscsi-crashload did not log in to " + target
+                            + ": " + load.tail());
+                }
             }
             long startNs = System.nanoTime();
-            AdminStatus seen = awaitTrigger(trigger, killAfterMs, startNs, load);
+            AdminStatus seen = awaitTrigger(trigger, killAfterMs, startNs, loads.get(0));
             triggerSeen = trigger == Trigger.TIME || seen != null;
             killState = describe(seen != null ? seen : statusOrNull());
-            if (!load.alive()) {
-                throw new AssertionError("round " + round + ": the workload ended before the kill: " + load.tail());
+            for (CrashLoad load : loads) {
+                if (!load.alive()) {
+                    throw new AssertionError("round " + round + ": a workload ended before the kill: " + load.tail());
+                }
             }
             killAtMs = (System.nanoTime() - startNs) / 1_000_000;
             target.kill();
-            load.awaitExit(CLIENT_EXIT_TIMEOUT);
-            log = WriteLog.parse(load.snapshot());
-            Files.write(target.workDir().resolve("crashload-" + round + ".out"), load.snapshot());
+            for (int i = 0; i < sessions; i++) {
+                CrashLoad load = loads.get(i);
+                load.awaitExit(CLIENT_EXIT_TIMEOUT);
+                logs.add(WriteLog.parse(load.snapshot()));
+                String suffix = sessions == 1 ? "" : "-s" + i;
+                Files.write(target.workDir().resolve("crashload-" + round + suffix + ".out"), load.snapshot());
+            }
+        } finally {
+            for (CrashLoad load : loads) {
+                load.close();
+            }
         }
         long restartNs = System.nanoTime();
         target.start();
         long readNs = System.nanoTime();
-        byte[] image = readBack(round, log.blockBytes());
+        int blockBytes = logs.get(0).blockBytes();
+        byte[] image = readBack(round, blockBytes);
         long doneNs = System.nanoTime();
-        CrashOracle.Verdict verdict = oracle.check(round, log, image, baseLba, log.blockBytes());
-        return new RoundResult(round, seed, trigger, triggerSeen, killAtMs, log, verdict, killState,
+        CrashOracle.Verdict verdict = null;
+        int shareBytes = (int) (slotsEach * blocksPerWrite * blockBytes);
+        for (int i = 0; i < sessions; i++) {
+            byte[] share = java.util.Arrays.copyOfRange(image, i * shareBytes, (i + 1) * shareBytes);
+            CrashOracle.Verdict v = oracle.check(round, logs.get(i), share, shareBaseLba(i, slotsEach), blockBytes);
+            verdict = verdict == null ? v : verdict.plus(v);
+        }
+        return new RoundResult(round, seed, trigger, triggerSeen, killAtMs, logs, verdict, killState,
                 (readNs - restartNs) / 1_000_000, (doneNs - readNs) / 1_000_000);
+    }
+
+    /** First LBA of share {@code i} when the slots are split into shares of {@code slotsEach}. */
+    private long shareBaseLba(int i, long slotsEach) {
+        return baseLba + i * slotsEach * blocksPerWrite;
     }
 
     /**
