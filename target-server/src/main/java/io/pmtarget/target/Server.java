@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The server's lifecycle. {@link #start()}: create the data directory, lock it, open the volumes,
- * build the targets, listen on every portal, serve the admin socket. {@link #close()}: stop
+ * build the targets, serve the admin socket, listen on every portal. {@link #close()}: stop
  * accepting, close connections, stop the event loops, close the targets, close (commit) the
  * volumes, release the lock. A failed start undoes what it did and throws; nothing keeps running.
  *
@@ -113,8 +113,10 @@ public final class Server<T> implements AutoCloseable {
             prepareDataDir();
             openVolumes();
             buildTargets();
-            listen();
+            // The admin socket first: once a portal accepts connections, `pmtarget status` answers too
+            // (scripts and tests wait for the port, then ask for status).
             adminServer = startAdmin();
+            listen();
         } catch (ServerStartException | Error e) {
             closeQuietly();
             throw e;
