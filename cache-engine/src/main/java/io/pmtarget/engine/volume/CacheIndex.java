@@ -342,17 +342,6 @@ final class CacheIndex {
         sh.usedCount--;
     }
 
-    /** {@link #detach} under the lock of e's shard; the caller holds no shard lock and owns e (a flag). */
-    void detachLocking(int e) {
-        IndexShard sh = shardOf(sector[e]);
-        sh.lock();
-        try {
-            detach(sh, e);
-        } finally {
-            sh.unlock();
-        }
-    }
-
     /**
      * {@link #detach}es {@code e} (caller holds sh's lock) and links it in front of {@code chain} through its
      * free-list link; returns the new chain head, for {@link FreeLists#recycleChain} once the shard lock is released.
@@ -407,9 +396,18 @@ final class CacheIndex {
         }
     }
 
-    /** Detach then recycle at once (no reader can hold e: the caller waited for a grace period or has none). */
+    /**
+     * Detach then recycle at once (no reader can hold e: the caller waited for a grace period or has none);
+     * the caller holds no shard lock and owns e (a flag).
+     */
     void release(int e) {
-        detachLocking(e);
+        IndexShard sh = shardOf(sector[e]);
+        sh.lock();
+        try {
+            detach(sh, e);
+        } finally {
+            sh.unlock();
+        }
         freeLists.recycleLocking(e);
     }
 

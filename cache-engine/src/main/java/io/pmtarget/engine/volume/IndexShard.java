@@ -161,15 +161,12 @@ abstract class IndexShardState extends AbstractQueuedSynchronizer {
     }
 
     /**
-     * At generation {@code gen}'s commit point, under the lock: its newest entry becomes the commit tail the
-     * walk starts from, and the generation is forgotten here. False when the shard has none of its entries.
+     * At generation {@code gen}'s commit point, under the lock, for a shard holding entries of it: its newest
+     * entry becomes the commit tail the walk starts from, and the generation is forgotten here.
      */
-    boolean takeCommitted(long gen) {
+    void takeCommitted(long gen) {
         boolean even = (gen & 1) == 0;
-        int count = even ? uncommittedEven : uncommittedOdd;
-        if (count == 0) {
-            return false;
-        }
+        assert uncommitted(gen) > 0 : "shard " + number + " has no entry of generation " + gen;
         assert commitTail == CacheIndex.NONE : "shard " + number + " still walking the last generation";
         commitTail = even ? lastEven : lastOdd;
         if (even) {
@@ -179,7 +176,6 @@ abstract class IndexShardState extends AbstractQueuedSynchronizer {
             uncommittedOdd = 0;
             lastOdd = CacheIndex.NONE;
         }
-        return true;
     }
 
     /** Recovery: nothing is uncommitted. */
