@@ -30,6 +30,8 @@ final class BlockWriter {
     private final long autocommitStepMask;
     /** Hint threshold per shard: its share of the high watermark. */
     private final long shardHighBlocks;
+    /** Each writer thread's list of the versions its walks supersede (see {@link #walkCommittedIfDue}). */
+    private final ThreadLocal<SupersededVersions> walked;
 
     BlockWriter(CacheVolume volume, boolean fenceWrites) {
         this.v = volume;
@@ -37,6 +39,7 @@ final class BlockWriter {
         int shards = volume.index.shardCount();
         long step = Math.max(1, volume.options.autocommitBlocks() / AUTOCOMMIT_CHECKS);
         this.autocommitStepMask = Long.highestOneBit(step) - 1;
+        this.walked = ThreadLocal.withInitial(() -> new SupersededVersions(volume, Integer.MAX_VALUE, WRITER_WALK_MAX));
         this.shardHighBlocks = Math.max(1,
                 (long) volume.options.highWatermarkPct() * volume.index.capacity() / 100 / shards);
     }
@@ -110,7 +113,9 @@ final class BlockWriter {
                             bits |= HINT_AUTOCOMMIT;
                         }
                     }
-                    return copyIn(e, bits, sector, seq, src);
+                    int outcome = copyIn(e, bits, sector, seq, src);
+                    walkCommittedIfDue(sh, seq);
+                    return outcome;
                 }
             } finally {
                 v.gate.exitShared(seq);
@@ -127,6 +132,38 @@ final class BlockWriter {
             waitForSpace(round++);
         }
     }
+
+    /**
+     * After an autocommit, the committed generation's entries are walked (UNCOMMITTED cleared, superseded
+     * versions freed) by the next writer in each shard, still inside the gate: usually the thread that wrote
+     * them, so the index lines it touches are in its own cache, where the committing thread would pull them
+     * from the other core. Under the shard lock, with generation {@code seq} still current and {@code seq - 1}
+     * committed, a count of generation {@code seq - 1} above zero stays so while the lock is held: the next
+     * advance walks every such shard (taking this lock) before the generation of that parity starts again.
+     */
+    private void walkCommittedIfDue(IndexShard sh, long seq) {
+        // Hints without the lock, read on every write: this shard's line is in this core's cache already.
+        if (sh.uncommitted(seq - 1) == 0 || v.engine.seqCount() != seq) {
+            return;
+        }
+        SupersededVersions mine = walked.get();
+        sh.lock();
+        try {
+            int count = sh.uncommitted(seq - 1);
+            if (count == 0 || count > WRITER_WALK_MAX || v.gate.generation() != seq || v.engine.seqCount() != seq) {
+                return;
+            }
+            int stoppedAt = mine.markCommittedAndCollect(sh, sh.takeCommitted(seq - 1));
+            assert stoppedAt == CacheIndex.NONE : "a writer's walk stopped at entry " + stoppedAt;
+        } finally {
+            sh.unlock();
+        }
+        v.counters.writerWalks.increment();
+        mine.free();
+    }
+
+    /** A writer walks a shard's committed generation only up to this many entries; the commit walks more. */
+    static final int WRITER_WALK_MAX = 512;
 
     /** Bit of {@link #lookupOrAllocate}'s upper word: the entry is fresh (allocated by this call). */
     private static final int FRESH = 16;

@@ -26,14 +26,16 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Freeing an entry is one 8-byte store of seq = all ones, drained before the entry can be reused:
  * otherwise a crash could pair a committed entry with the data of a later write.
  *
- * <p>Concurrency: the commit lock serializes advancing, commit points, the walks after them, a discard's
- * drop step and close. After a commit point, with writers running, the commit walks each shard's FIFO back
- * from the committed generation's last entry there, clearing UNCOMMITTED and collecting the versions it
- * supersedes; until it has, writers tell the committed generation from theirs by the entry's generation bit
+ * <p>Concurrency: the commit lock serializes advancing, commit points, the commit's walks, a discard's
+ * drop step and close. After a commit point, with writers running, each shard's FIFO is walked back from the
+ * committed generation's last entry there, clearing UNCOMMITTED and collecting the versions it supersedes:
+ * by the commit itself when it was requested (FUA, flush, full cache, close), after an autocommit by the
+ * next writer in the shard ({@link BlockWriter}), and what writers leave by the next advance. Until a shard
+ * is walked, writers tell the committed generation from theirs by the entry's generation bit
  * ({@link CacheIndex#isOpenUncommitted}) and never rewrite it in place. Superseded versions are flagged
  * SUPERSEDED so writeback leaves them alone (no writer touches a non-newest version) and freed after a read
- * grace period so no reader still copies from them. A generation advances only after the previous one's
- * walk (commit lock), so at most two generations are ever live, and parity tells them apart.
+ * grace period so no reader still copies from them. A generation advances only after the one before the
+ * committed one is walked everywhere, so at most two generations are ever live, and parity tells them apart.
  */
 final class CommitEngine {
 
@@ -97,11 +99,11 @@ final class CommitEngine {
                 if (!v.gate.drained(pendingGen)) {
                     return;
                 }
-                finishPending();
+                finishPending(false);
             }
             if (due && advance()) {
                 if (v.gate.drained(pendingGen)) {
-                    finishPending();
+                    finishPending(false);
                 } else {
                     v.counters.commitsDeferred.increment();
                 }
@@ -186,7 +188,7 @@ final class CommitEngine {
             assert round < 4 : "commit through generation " + gen + " did not converge";
             if (pendingGen != NONE_PENDING) {
                 v.gate.awaitDrained(pendingGen);
-                finishPending();
+                finishPending(true);
             } else if (!advance()) {
                 return;
             }
@@ -194,12 +196,15 @@ final class CommitEngine {
     }
 
     /**
-     * Starts a commit of the current generation: later writes belong to the next one. False, doing nothing,
-     * when it has no uncommitted entry. Commit lock held, nothing pending.
+     * Starts a commit of the current generation: later writes belong to the next one. False, doing nothing
+     * more, when it has no uncommitted entry. Commit lock held, nothing pending.
      */
     private boolean advance() {
         long gen = v.gate.generation();
         assert pendingGen == NONE_PENDING && gen == seqCount : "advance from " + gen + " at seq_count " + seqCount;
+        // The next generation has the parity of gen - 1 (committed): what writers left of its walk is done now,
+        // so no entry of gen - 1 still flagged UNCOMMITTED can pass for one of gen + 1.
+        walkCommitted(gen - 1);
         if (index.uncommittedCount(gen) == 0) {
             return false;
         }
@@ -211,10 +216,12 @@ final class CommitEngine {
     }
 
     /**
-     * The commit point of the pending generation, whose writers have all left the gate, then the walk that
-     * clears its UNCOMMITTED flags and frees what it supersedes. Commit lock held.
+     * The commit point of the pending generation, whose writers have all left the gate, then, when
+     * {@code walk}, the walk that clears its UNCOMMITTED flags and frees what it supersedes. Without it
+     * (autocommit), writers walk the shards they write in ({@link BlockWriter}), whose lines are already in
+     * their core's cache, and the next {@link #advance} walks what they left. Commit lock held.
      */
-    private void finishPending() {
+    private void finishPending(boolean walk) {
         long gen = pendingGen;
         // (Not re-asserting drained(gen): a writer that read the generation just before it advanced counts
         // itself for a moment before it backs out, so a second look may see it although none is inside.)
@@ -229,24 +236,13 @@ final class CommitEngine {
         synchronized (commitClock) {
             commitClock.committed(gen, System.nanoTime());
         }
-        for (int s = 0; s < index.shardCount(); s++) {
-            IndexShard sh = index.shard(s);
-            // Exact without the lock: every writer of gen counted its entries under this lock before leaving
-            // the gate, and drained() read the gate after they left.
-            if (sh.uncommitted(gen) > 0) {
-                sh.lock();
-                try {
-                    sh.takeCommitted(gen);
-                } finally {
-                    sh.unlock();
-                }
-            }
-        }
         Runnable hook = afterCommitPointForTests;
         if (hook != null) {
             hook.run();
         }
-        markGenerationCommitted();
+        if (walk) {
+            walkCommitted(gen);
+        }
         v.counters.commitLatency.record(pendingSinceNanos);
     }
 
@@ -265,7 +261,7 @@ final class CommitEngine {
             v.gate.enterExclusive();
             try {
                 if (pendingGen != NONE_PENDING) {
-                    finishPending();
+                    finishPending(true);
                 }
                 action.run();
             } finally {
@@ -288,36 +284,44 @@ final class CommitEngine {
     }
 
     /**
-     * After a commit point, with writers running: clears the committed generation's UNCOMMITTED flags and
-     * frees the versions it supersedes. The caller holds the commit lock.
+     * After generation {@code gen}'s commit point, with writers running: in every shard still holding entries
+     * of it, clears their UNCOMMITTED flags and frees the versions they supersede. The caller holds the
+     * commit lock.
      */
-    private void markGenerationCommitted() {
-        assert commitLock.isHeldByCurrentThread() : "walk without the commit lock";
+    private void walkCommitted(long gen) {
+        assert commitLock.isHeldByCurrentThread() && gen < seqCount : "walk of generation " + gen + " at seq_count "
+                + seqCount;
         for (int s = 0; s < index.shardCount(); s++) {
             IndexShard sh = index.shard(s);
-            if (sh.commitTail != CacheIndex.NONE) {
-                markShardCommitted(sh);
+            // Exact enough without the lock: every writer of gen counted its entries under this lock before
+            // leaving the gate, and drained() read the gate after they left; a writer's walk can only lower
+            // it to zero, which the locked check below sees.
+            if (sh.uncommitted(gen) > 0) {
+                walkShard(sh, gen);
             }
         }
         superseded.free();
     }
 
     /**
-     * Walks one shard's FIFO back from its commit tail, freeing superseded versions in batches of bounded
-     * size. The entry a full batch stops at stays in the FIFO meanwhile: it is still flagged UNCOMMITTED, so
-     * writeback cannot pick it, and only commits (this thread) free versions.
+     * Walks one shard's FIFO back from generation {@code gen}'s last entry there, freeing superseded versions
+     * in batches of bounded size. The entry a full batch stops at stays in the FIFO meanwhile: it is still
+     * flagged UNCOMMITTED, so writeback cannot pick it, and no writer walks the shard again (its count of gen
+     * is zero once taken).
      */
-    private void markShardCommitted(IndexShard sh) {
+    private void walkShard(IndexShard sh, long gen) {
         int resumeAt = START_AT_TAIL;
         while (true) {
             sh.lock();
             try {
                 if (resumeAt == START_AT_TAIL) {
-                    resumeAt = sh.commitTail;
+                    if (sh.uncommitted(gen) == 0) {
+                        return; // a writer walked it meanwhile
+                    }
+                    resumeAt = sh.takeCommitted(gen);
                 }
                 resumeAt = superseded.markCommittedAndCollect(sh, resumeAt);
                 if (resumeAt == CacheIndex.NONE) {
-                    sh.commitTail = CacheIndex.NONE;
                     return;
                 }
             } finally {

@@ -61,11 +61,6 @@ abstract class IndexShardState extends AbstractQueuedSynchronizer {
     private int lastOdd = CacheIndex.NONE;
     private long firstNanosEven;
     private long firstNanosOdd;
-    /**
-     * The last entry of the generation a commit point just committed while its UNCOMMITTED flags are still
-     * to be cleared (the walk goes back from here), else NONE. Written by the commit, under this lock.
-     */
-    int commitTail = CacheIndex.NONE;
 
     IndexShardState(int number, int bucketBase, int bucketCount, int homeStart, int homeEnd) {
         if (bucketCount <= 0 || homeStart > homeEnd) {
@@ -161,14 +156,14 @@ abstract class IndexShardState extends AbstractQueuedSynchronizer {
     }
 
     /**
-     * At generation {@code gen}'s commit point, under the lock, for a shard holding entries of it: its newest
-     * entry becomes the commit tail the walk starts from, and the generation is forgotten here.
+     * After generation {@code gen}'s commit point, under the lock, for a shard holding entries of it: forgets
+     * the generation here and returns its newest entry, where the walk that clears their UNCOMMITTED flags
+     * starts (whoever takes it walks it all).
      */
-    void takeCommitted(long gen) {
+    int takeCommitted(long gen) {
         boolean even = (gen & 1) == 0;
         assert uncommitted(gen) > 0 : "shard " + number + " has no entry of generation " + gen;
-        assert commitTail == CacheIndex.NONE : "shard " + number + " still walking the last generation";
-        commitTail = even ? lastEven : lastOdd;
+        int tail = even ? lastEven : lastOdd;
         if (even) {
             uncommittedEven = 0;
             lastEven = CacheIndex.NONE;
@@ -176,6 +171,7 @@ abstract class IndexShardState extends AbstractQueuedSynchronizer {
             uncommittedOdd = 0;
             lastOdd = CacheIndex.NONE;
         }
+        return tail;
     }
 
     /** Recovery: nothing is uncommitted. */
@@ -184,6 +180,5 @@ abstract class IndexShardState extends AbstractQueuedSynchronizer {
         uncommittedOdd = 0;
         lastEven = CacheIndex.NONE;
         lastOdd = CacheIndex.NONE;
-        commitTail = CacheIndex.NONE;
     }
 }

@@ -2,12 +2,14 @@ package io.pmtarget.engine.volume;
 
 /**
  * The older versions a commit point supersedes: collected (flagged SUPERSEDED, so writeback leaves them
- * alone) by the walk that follows the commit point, then freed. Used by {@link CommitEngine} under its
- * commit lock only.
+ * alone) by the walk that follows the commit point, then freed. One list is the {@link CommitEngine}'s,
+ * used under its commit lock; each writer thread has one for the shards it walks ({@link BlockWriter}).
  *
- * <p>At most {@link #BATCH} versions (plus one version chain) are held at a time, so the list is 4 KiB
- * whatever the commit size and RAM per cache block stays within the index's 32 bytes; a larger commit frees
- * in several batches.
+ * <p>The commit's list holds at most {@link #BATCH} versions (plus one version chain) at a time, so it is
+ * 4 KiB whatever the commit size and RAM per cache block stays within the index's 32 bytes; a larger commit
+ * frees in several batches. A writer walks a shard only when it holds at most
+ * {@link BlockWriter#WRITER_WALK_MAX} entries of the generation, and walks it whole: its list grows past
+ * its initial size only when those entries supersede more than one version each.
  */
 final class SupersededVersions {
 
@@ -15,12 +17,21 @@ final class SupersededVersions {
 
     private final CacheVolume v;
     private final CacheIndex index;
-    private int[] entries = new int[64];
+    /** {@link #BATCH} for the commit's list; no limit for a writer's, which must finish its walk. */
+    private final int batchMax;
+    private int[] entries;
     private int count;
 
+    /** The commit's list (batches of {@link #BATCH}). */
     SupersededVersions(CacheVolume volume) {
+        this(volume, BATCH, 64);
+    }
+
+    SupersededVersions(CacheVolume volume, int batchMax, int initialSize) {
         this.v = volume;
         this.index = volume.index;
+        this.batchMax = batchMax;
+        this.entries = new int[initialSize];
     }
 
     boolean isEmpty() {
@@ -46,7 +57,7 @@ final class SupersededVersions {
             if ((f & CacheIndex.UNCOMMITTED) == 0) {
                 continue;
             }
-            if (count >= BATCH) {
+            if (count >= batchMax) {
                 return e;
             }
             index.clear(e, (byte) (CacheIndex.UNCOMMITTED | CacheIndex.GEN_ODD));
@@ -55,7 +66,7 @@ final class SupersededVersions {
                     index.set(o, CacheIndex.SUPERSEDED);
                     if (count == entries.length) {
                         entries = java.util.Arrays.copyOf(entries, Math.min(index.capacity(),
-                                entries.length * 2));
+                                Math.max(1, entries.length * 2)));
                     }
                     entries[count++] = o;
                 }
@@ -79,6 +90,10 @@ final class SupersededVersions {
         v.epochs.synchronize();
         index.releaseAll(entries, n);
         count = 0;
-        v.notifyWaiters();
+        // Writers free after nearly every commit: they skip the shared monitor unless somebody may wait for
+        // these entries (a write for space, a flush message for FLUSH_PENDING ones); the waits are bounded.
+        if (batchMax == BATCH || v.spaceWaiters.get() > 0 || index.freeLists.flushPendingCount() > 0) {
+            v.notifyWaiters();
+        }
     }
 }

@@ -21,6 +21,8 @@ final class VolumeCounters {
     final LongAdder commitsDeferred = new LongAdder();
     /** Writes that entered the gate in a generation a commit then closed, and entered again. */
     final LongAdder staleGenerationRetries = new LongAdder();
+    /** Shards whose committed generation a writer walked (the rest the next commit walks). */
+    final LongAdder writerWalks = new LongAdder();
     final LongAdder writebackBlocks = new LongAdder();
     final LongAdder writebackBytes = new LongAdder();
     final LongAdder writebackRuns = new LongAdder();
@@ -46,6 +48,7 @@ final class VolumeCounters {
         m.put("commit_requests", commitRequests.sum());
         m.put("commits_deferred", commitsDeferred.sum());
         m.put("stale_generation_retries", staleGenerationRetries.sum());
+        m.put("writer_walks", writerWalks.sum());
         m.put("writeback_blocks", writebackBlocks.sum());
         m.put("writeback_bytes", writebackBytes.sum());
         m.put("writeback_ios", writebackRuns.sum());
