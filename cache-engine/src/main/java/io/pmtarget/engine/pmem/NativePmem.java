@@ -174,7 +174,7 @@ final class NativePmem {
     static native void drain();
 
     /**
-     * Stores two words at {@code wordsAddress} (none when 0) and writes their line back, copies like
+     * Stores two words at {@code wordsAddress} (none when 0) non-temporally, copies like
      * {@link #copyPersistent}, then SFENCE: durable on return, with one wait for all of it.
      */
     static native void writeDurable(long dstAddress, long srcAddress, long lengthBytes, long wordsAddress,
