@@ -83,7 +83,7 @@ class CrashSimulationTest {
         List<String> violations = new ArrayList<>();
         AtomicInteger points = new AtomicInteger();
         // 1, 2 or 4 index shards (8-31 blocks would get one), sectors spread one by one (the 40 blocks fit in
-        // one 256 KiB chunk): stealing and the merged writeback order run too.
+        // one 1 MiB chunk): stealing and the merged writeback order run too.
         CacheIndex.forcedShards = 1 << rnd.nextInt(3);
         CacheIndex.forcedChunkSectorsLog2 = 0;
         Volume v;

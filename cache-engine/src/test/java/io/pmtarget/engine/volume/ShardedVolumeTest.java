@@ -30,7 +30,7 @@ class ShardedVolumeTest {
         CacheIndex.forcedChunkSectorsLog2 = -1;
     }
 
-    /** A volume of {@code shards} shards, sectors spread one by one (not by 256 KiB chunk: tiny volumes). */
+    /** A volume of {@code shards} shards, sectors spread one by one (not by 1 MiB chunk: tiny volumes). */
     private Volume open(int shards, SimulatedPmemDevice pmem, MemBackingDevice backing, Map<String, String> options)
             throws Exception {
         CacheIndex.forcedShards = shards;
