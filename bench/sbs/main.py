@@ -30,6 +30,10 @@ def parse_args(argv):
                    "(default build/bench-disk)")
     p.add_argument("--out-dir", default=None, help="default bench/results")
     p.add_argument("--tag", default="", help="suffix of the result file names (e.g. for a workload subset)")
+    p.add_argument("--guest-halt-poll-ns", type=int, default=None,
+                   help="set the guest kernel's cpuidle halt polling window for the run, restored after (a "
+                        "virtual machine whose idle vCPUs halt at once pays a hypervisor wake-up on every "
+                        "loopback round trip, for every target; default: leave the machine as it is)")
     a = p.parse_args(argv)
     a.rounds = a.rounds or (1 if a.quick else 3)
     a.runtime = a.runtime or (4 if a.quick else 15)
@@ -42,6 +46,23 @@ def loadavg():
     """1-minute load average: the machine is shared, so the report says how busy it was."""
     with open("/proc/loadavg") as f:
         return f.read().split()[0]
+
+
+HALT_POLL = "/sys/module/haltpoll/parameters/guest_halt_poll_ns"
+
+
+def halt_poll_ns():
+    """The guest's cpuidle halt polling window in ns, or None without the haltpoll driver."""
+    try:
+        with open(HALT_POLL) as f:
+            return int(f.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def set_halt_poll_ns(ns):
+    with open(HALT_POLL, "w") as f:
+        f.write(str(ns))
 
 
 def java_version(java):
@@ -177,6 +198,11 @@ def main(argv):
     ts = make_targets(args, ctx)
     results = {(w.name, t.name): [] for w in wls for t in ts}
     long_results = {}
+    machine_halt_poll = halt_poll_ns()
+    if args.guest_halt_poll_ns is not None:
+        if machine_halt_poll is None:
+            sys.exit(f"--guest-halt-poll-ns: {HALT_POLL} is missing (no cpuidle haltpoll driver)")
+        set_halt_poll_ns(args.guest_halt_poll_ns)
     try:
         for t in ts:
             print(f"starting {t.describe()} on 127.0.0.1:{t.port}", flush=True)
@@ -201,6 +227,8 @@ def main(argv):
         for t in ts:
             t.stop()
         shutil.rmtree(shm_dir, ignore_errors=True)
+        if args.guest_halt_poll_ns is not None:
+            set_halt_poll_ns(machine_halt_poll)
     medians = {k: median_result(v) for k, v in results.items()}
     meta = dict(date=stamp.strftime("%Y-%m-%d %H:%M UTC"), jdk=java_version(java), cores=os.cpu_count(),
                 scenario=args.scenario, quick=args.quick, rounds=args.rounds, runtime=args.runtime,
@@ -208,7 +236,11 @@ def main(argv):
                     [ctx["fio"]["stock"], "--version"], capture_output=True, text=True).stdout.strip(),
                 targets=[t.describe() for t in ts], elapsed_s=time.time() - started, workdir=workdir,
                 long_runtime=args.long_runtime, kernel=os.uname().release,
-                load=f"{load_start} at start, {loadavg()} at end", argv=" ".join(argv))
+                load=f"{load_start} at start, {loadavg()} at end", argv=" ".join(argv),
+                halt_poll=("no cpuidle haltpoll driver" if machine_halt_poll is None
+                           else f"{halt_poll_ns() if args.guest_halt_poll_ns is None else args.guest_halt_poll_ns} ns"
+                           + ("" if args.guest_halt_poll_ns is None
+                              else f" for this run (the machine's setting, restored after: {machine_halt_poll} ns)")))
     out_dir = args.out_dir or os.path.join(root, "bench", "results")
     os.makedirs(out_dir, exist_ok=True)
     base = os.path.join(out_dir, stamp.strftime("%Y-%m-%d") + "-" + args.scenario + ("-quick" if args.quick else "")

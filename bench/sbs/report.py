@@ -24,6 +24,9 @@ def write(base, meta, wls, names, medians, long_results):
     lines += [f"- Command: `bench/side-by-side.sh {meta['argv']}`",
               f"- Kernel {meta['kernel']}; {meta['fio']} with the libiscsi engine, one job, 127.0.0.1; "
               f"1-min load average {meta.get('load', '?')} (machine shared with other work)",
+              f"- Guest halt polling (cpuidle haltpoll `guest_halt_poll_ns`): {meta.get('halt_poll', 'not recorded')}; "
+              "at 0 an idle vCPU halts at once, and waking it costs a hypervisor round trip on each side of every "
+              "loopback request",
               f"- Region {meta['size_mib']} MiB, {meta['runtime']} s per run, {meta['rounds']} round(s), "
               f"targets alternate; values are medians over rounds; the region was written once (128 KiB "
               f"sequential) before the runs so reads hit written blocks",
