@@ -30,8 +30,12 @@ final class BlockWriter {
     private final long autocommitStepMask;
     /** Hint threshold per shard: its share of the high watermark. */
     private final long shardHighBlocks;
-    /** Each writer thread's list of the versions its walks supersede (see {@link #walkCommittedIfDue}). */
-    private final ThreadLocal<SupersededVersions> walked;
+    /**
+     * Each writer thread's list of the versions its walks supersede (see {@link #walkCommittedIfDue}), shared
+     * by all volumes: bound to one only for a walk and its free.
+     */
+    private static final ThreadLocal<SupersededVersions> WALKED =
+            ThreadLocal.withInitial(() -> new SupersededVersions(Integer.MAX_VALUE, BlockWriter.WRITER_WALK_MAX));
 
     BlockWriter(CacheVolume volume, boolean fenceWrites) {
         this.v = volume;
@@ -39,7 +43,6 @@ final class BlockWriter {
         int shards = volume.index.shardCount();
         long step = Math.max(1, volume.options.autocommitBlocks() / AUTOCOMMIT_CHECKS);
         this.autocommitStepMask = Long.highestOneBit(step) - 1;
-        this.walked = ThreadLocal.withInitial(() -> new SupersededVersions(volume, Integer.MAX_VALUE, WRITER_WALK_MAX));
         this.shardHighBlocks = Math.max(1,
                 (long) volume.options.highWatermarkPct() * volume.index.capacity() / 100 / shards);
     }
@@ -146,20 +149,26 @@ final class BlockWriter {
         if (sh.uncommitted(seq - 1) == 0 || v.engine.seqCount() != seq) {
             return;
         }
-        SupersededVersions mine = walked.get();
-        sh.lock();
+        SupersededVersions mine = WALKED.get();
+        mine.bind(v);
         try {
-            int count = sh.uncommitted(seq - 1);
-            if (count == 0 || count > WRITER_WALK_MAX || v.gate.generation() != seq || v.engine.seqCount() != seq) {
-                return;
+            sh.lock();
+            try {
+                int count = sh.uncommitted(seq - 1);
+                if (count == 0 || count > WRITER_WALK_MAX || v.gate.generation() != seq
+                        || v.engine.seqCount() != seq) {
+                    return;
+                }
+                int stoppedAt = mine.markCommittedAndCollect(sh, sh.takeCommitted(seq - 1));
+                assert stoppedAt == CacheIndex.NONE : "a writer's walk stopped at entry " + stoppedAt;
+            } finally {
+                sh.unlock();
             }
-            int stoppedAt = mine.markCommittedAndCollect(sh, sh.takeCommitted(seq - 1));
-            assert stoppedAt == CacheIndex.NONE : "a writer's walk stopped at entry " + stoppedAt;
+            v.counters.writerWalks.increment();
+            mine.free();
         } finally {
-            sh.unlock();
+            mine.unbind();
         }
-        v.counters.writerWalks.increment();
-        mine.free();
     }
 
     /** A writer walks a shard's committed generation only up to this many entries; the commit walks more. */

@@ -3,7 +3,8 @@ package io.pmtarget.engine.volume;
 /**
  * The older versions a commit point supersedes: collected (flagged SUPERSEDED, so writeback leaves them
  * alone) by the walk that follows the commit point, then freed. One list is the {@link CommitEngine}'s,
- * used under its commit lock; each writer thread has one for the shards it walks ({@link BlockWriter}).
+ * used under its commit lock; each writer thread has one for the shards it walks ({@link BlockWriter}),
+ * bound to a volume only for one walk and its free, so a thread's list never keeps a closed volume alive.
  *
  * <p>The commit's list holds at most {@link #BATCH} versions (plus one version chain) at a time, so it is
  * 4 KiB whatever the commit size and RAM per cache block stays within the index's 32 bytes; a larger commit
@@ -15,23 +16,36 @@ final class SupersededVersions {
 
     static final int BATCH = 1024;
 
-    private final CacheVolume v;
-    private final CacheIndex index;
+    /** The volume whose entries this list holds: always for the commit's list, during one walk for a writer's. */
+    private CacheVolume v;
+    private CacheIndex index;
     /** {@link #BATCH} for the commit's list; no limit for a writer's, which must finish its walk. */
     private final int batchMax;
     private int[] entries;
     private int count;
 
-    /** The commit's list (batches of {@link #BATCH}). */
+    /** The commit's list (batches of {@link #BATCH}), bound to its volume for good. */
     SupersededVersions(CacheVolume volume) {
-        this(volume, BATCH, 64);
+        this(BATCH, 64);
+        bind(volume);
     }
 
-    SupersededVersions(CacheVolume volume, int batchMax, int initialSize) {
-        this.v = volume;
-        this.index = volume.index;
+    /** A writer thread's list: no batch limit, bound by {@link #bind} for each walk. */
+    SupersededVersions(int batchMax, int initialSize) {
         this.batchMax = batchMax;
         this.entries = new int[initialSize];
+    }
+
+    void bind(CacheVolume volume) {
+        assert count == 0 : "rebinding a list that still holds " + count + " versions";
+        this.v = volume;
+        this.index = volume.index;
+    }
+
+    /** Forgets the volume; {@link #free} ran, unless it threw (the next {@link #bind} asserts on that). */
+    void unbind() {
+        this.v = null;
+        this.index = null;
     }
 
     boolean isEmpty() {
