@@ -35,7 +35,7 @@ final class BlockWriter {
      * by all volumes: bound to one only for a walk and its free.
      */
     private static final ThreadLocal<SupersededVersions> WALKED =
-            ThreadLocal.withInitial(() -> new SupersededVersions(Integer.MAX_VALUE, BlockWriter.WRITER_WALK_MAX));
+            ThreadLocal.withInitial(() -> new SupersededVersions(true, BlockWriter.WRITER_WALK_MAX));
 
     BlockWriter(CacheVolume volume, boolean fenceWrites) {
         this.v = volume;

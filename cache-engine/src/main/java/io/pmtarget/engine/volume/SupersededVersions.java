@@ -19,20 +19,23 @@ final class SupersededVersions {
     /** The volume whose entries this list holds: always for the commit's list, during one walk for a writer's. */
     private CacheVolume v;
     private CacheIndex index;
-    /** {@link #BATCH} for the commit's list; no limit for a writer's, which must finish its walk. */
-    private final int batchMax;
+    /** A writer thread's list: no batch limit (it must finish its walk), and it notifies waiters only if any. */
+    private final boolean writers;
     private int[] entries;
     private int count;
 
     /** The commit's list (batches of {@link #BATCH}), bound to its volume for good. */
     SupersededVersions(CacheVolume volume) {
-        this(BATCH, 64);
+        this(false, 64);
         bind(volume);
     }
 
-    /** A writer thread's list: no batch limit, bound by {@link #bind} for each walk. */
-    SupersededVersions(int batchMax, int initialSize) {
-        this.batchMax = batchMax;
+    /** A writer thread's list ({@code writers}) or the commit's, bound by {@link #bind} for each walk. */
+    SupersededVersions(boolean writers, int initialSize) {
+        if (initialSize <= 0) {
+            throw new IllegalArgumentException("initial size must be positive: " + initialSize);
+        }
+        this.writers = writers;
         this.entries = new int[initialSize];
     }
 
@@ -55,10 +58,10 @@ final class SupersededVersions {
     /**
      * Walks the FIFO backwards from {@code from}, the committed generation's last entry in the shard (the
      * generation is the run of UNCOMMITTED entries ending there: later generations' entries all come after
-     * it, and dropped entries may be interleaved), clears
-     * UNCOMMITTED and collects every older version that is not under writeback, flagged SUPERSEDED. Stops
-     * early, before an entry it leaves UNCOMMITTED, once {@link #BATCH} versions are collected, and returns
-     * that entry (it stays in the FIFO: nothing but a commit detaches an uncommitted entry); NONE when done.
+     * it, and dropped entries may be interleaved), clears UNCOMMITTED and collects every older version that
+     * is not under writeback, flagged SUPERSEDED. The commit's list stops early, before an entry it leaves
+     * UNCOMMITTED, once {@link #BATCH} versions are collected, and returns that entry (it stays in the FIFO:
+     * nothing but a commit detaches an uncommitted entry); NONE when done.
      * Under {@code sh}'s lock; all versions of a sector are in its shard, so every version collected is too.
      */
     int markCommittedAndCollect(IndexShard sh, int from) {
@@ -71,7 +74,7 @@ final class SupersededVersions {
             if ((f & CacheIndex.UNCOMMITTED) == 0) {
                 continue;
             }
-            if (count >= batchMax) {
+            if (count >= BATCH && !writers) {
                 return e;
             }
             index.clear(e, (byte) (CacheIndex.UNCOMMITTED | CacheIndex.GEN_ODD));
@@ -80,7 +83,7 @@ final class SupersededVersions {
                     index.set(o, CacheIndex.SUPERSEDED);
                     if (count == entries.length) {
                         entries = java.util.Arrays.copyOf(entries, Math.min(index.capacity(),
-                                Math.max(1, entries.length * 2)));
+                                entries.length * 2));
                     }
                     entries[count++] = o;
                 }
@@ -106,7 +109,7 @@ final class SupersededVersions {
         count = 0;
         // Writers free after nearly every commit: they skip the shared monitor unless somebody may wait for
         // these entries (a write for space, a flush message for FLUSH_PENDING ones); the waits are bounded.
-        if (batchMax == BATCH || v.spaceWaiters.get() > 0 || index.freeLists.flushPendingCount() > 0) {
+        if (!writers || v.spaceWaiters.get() > 0 || index.freeLists.flushPendingCount() > 0) {
             v.notifyWaiters();
         }
     }
