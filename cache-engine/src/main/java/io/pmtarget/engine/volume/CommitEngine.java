@@ -115,7 +115,8 @@ final class CommitEngine {
 
     /**
      * Time-based autocommit: true when some shard's oldest uncommitted block is older than autocommit_time
-     * (a pending commit's blocks count until its commit point).
+     * (a pending commit's blocks count until its commit point, an autocommitted generation's until its walk,
+     * so the timed commit, whose advance walks them, bounds how long a shard no writer returns to waits).
      */
     boolean autocommitTimeDue() {
         long now = System.nanoTime();

@@ -52,9 +52,10 @@ abstract class IndexShardState extends AbstractQueuedSynchronizer {
     // every loop that waits on them passes a monitor between reads.
     int freeCount;
     int usedCount;
-    // Fresh entries of the generations of even and odd seq_count not committed yet, the newest of each
-    // (its FIFO-last: a writer allocates only while its generation is current, see BlockWriter) and when
-    // the first came. Two generations at most are live: the current one and one a commit is finishing.
+    // Fresh entries of the generations of even and odd seq_count still flagged UNCOMMITTED here, the newest
+    // of each (its FIFO-last: a writer allocates only while its generation is current, see BlockWriter) and
+    // when the first came. Two generations at most are live: the current one and one a commit is finishing
+    // or has committed without walking this shard yet (takeCommitted forgets it when the walk starts).
     private int uncommittedEven;
     private int uncommittedOdd;
     private int lastEven = CacheIndex.NONE;
@@ -137,7 +138,10 @@ abstract class IndexShardState extends AbstractQueuedSynchronizer {
         }
     }
 
-    /** Fresh entries not committed yet, of both live generations (a hint without the lock). */
+    /**
+     * Fresh entries still flagged UNCOMMITTED, of both live generations: not committed yet, or committed and
+     * not walked yet (a hint without the lock).
+     */
     int uncommitted() {
         return uncommittedEven + uncommittedOdd;
     }
