@@ -354,16 +354,6 @@ final class CacheIndex {
         return e;
     }
 
-    /**
-     * {@link #release}s {@code n} entries with one lock per run of entries of the same shard: detached in
-     * the given order (a commit collects them shard by shard), then sorted by entry number, which groups
-     * them by home shard, and recycled. Reorders {@code es}.
-     */
-    void releaseAll(int[] es, int n) {
-        detachAll(es, n);
-        recycleAll(es, n);
-    }
-
     /** {@link #detach}es {@code n} entries, one lock per run of consecutive entries of the same shard. */
     void detachAll(int[] es, int n) {
         for (int i = 0; i < n; ) {

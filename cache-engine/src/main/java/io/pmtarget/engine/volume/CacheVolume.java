@@ -120,6 +120,24 @@ final class CacheVolume implements Volume {
         return error;
     }
 
+    /**
+     * Gives cache entries that no reader will look up again back to the free lists, in the one order every
+     * release uses: durable free marks and a drain (from here a crash finds them free, so they must hold
+     * nothing recovery needs), unlink from the index, a read grace period (readers that found them before
+     * the unlink finish their copies), then the free lists. Writeback completion and the frees after a
+     * commit walk (superseded versions) both go through here. Holds no shard lock when called; reorders
+     * {@code es}.
+     */
+    void releaseEntries(int[] es, int n) {
+        Recovery.freeAll(device, es, n);
+        device.drain();
+        // Runs of entries share a shard (writeback batches are sorted by sector, a walk collects shard by
+        // shard): one lock per run.
+        index.detachAll(es, n);
+        epochs.synchronize();
+        index.recycleAll(es, n);
+    }
+
     /** Wakes every waiter on {@link #waits}; the caller holds no shard lock. */
     void notifyWaiters() {
         synchronized (waits) {

@@ -93,19 +93,17 @@ final class SupersededVersions {
     }
 
     /**
-     * Frees the collected versions: durable free stores, one drain, a read grace period, then back to their
-     * home shards' free lists. Writers may run meanwhile (no writer touches a non-newest version). Holds no
-     * shard lock when called.
+     * Frees the collected versions ({@link CacheVolume#releaseEntries}). Readers reach an older version only
+     * past a FILLING successor, and every successor here is committed, so no new reader finds these; the
+     * grace period covers readers that stepped to them earlier. Writers may run meanwhile (no writer touches
+     * a non-newest version). Holds no shard lock when called.
      */
     void free() {
         int n = count;
         if (n == 0) {
             return;
         }
-        Recovery.freeAll(v.device, entries, n);
-        v.device.drain();
-        v.epochs.synchronize();
-        index.releaseAll(entries, n);
+        v.releaseEntries(entries, n);
         count = 0;
         // Writers free after nearly every commit: they skip the shared monitor unless somebody may wait for
         // these entries (a write for space, a flush message for FLUSH_PENDING ones); the waits are bounded.

@@ -285,13 +285,7 @@ final class WritebackFeed implements WritebackSource {
 
     @Override
     public void completeBatch(int[] entries, int count) {
-        Recovery.freeAll(v.device, entries, count);
-        v.device.drain();
-        // Sorted by sector, so runs of entries share a shard: one lock per run, not per entry.
-        index.detachAll(entries, count);
-        // Readers may still copy from entries they found before the detach: recycle only after they leave.
-        v.epochs.synchronize();
-        index.recycleAll(entries, count);
+        v.releaseEntries(entries, count);
         underWriteback -= count;
         v.notifyWaiters();
         v.counters.writebackBlocks.add(count);
