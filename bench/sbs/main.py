@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 
-from . import fio, procs, report, targets
+from . import fio, floor, procs, report, targets
 
 
 def parse_args(argv):
@@ -34,6 +34,9 @@ def parse_args(argv):
                    help="set the guest kernel's cpuidle halt polling window for the run, restored after (a "
                         "virtual machine whose idle vCPUs halt at once pays a hypervisor wake-up on every "
                         "loopback round trip, for every target; default: leave the machine as it is)")
+    p.add_argument("--floor-seconds", type=int, default=5,
+                   help="seconds per QD1 floor measurement (bench/floor, plain and hand-off shape) at the start "
+                        "and the end of the run, reported next to the results; 0 skips it (default 5)")
     a = p.parse_args(argv)
     a.rounds = a.rounds or (1 if a.quick else 3)
     a.runtime = a.runtime or (4 if a.quick else 15)
@@ -203,7 +206,12 @@ def main(argv):
         if machine_halt_poll is None:
             sys.exit(f"--guest-halt-poll-ns: {HALT_POLL} is missing (no cpuidle haltpoll driver)")
         set_halt_poll_ns(args.guest_halt_poll_ns)
+    floors = {}
+    floor_binary, floor_note = floor.build(root, workdir) if args.floor_seconds > 0 else (None, "not measured")
     try:
+        if floor_binary:
+            floors["start"] = floor.measure(floor_binary, args.floor_seconds)
+            print(f"QD1 floor at start: {floor.describe(floors['start'])}", flush=True)
         for t in ts:
             print(f"starting {t.describe()} on 127.0.0.1:{t.port}", flush=True)
             t.start()
@@ -227,6 +235,10 @@ def main(argv):
         for t in ts:
             t.stop()
         shutil.rmtree(shm_dir, ignore_errors=True)
+        if floor_binary and "start" in floors:
+            # With the targets stopped and the halt polling setting of the run still in place.
+            floors["end"] = floor.measure(floor_binary, args.floor_seconds)
+            print(f"QD1 floor at end: {floor.describe(floors['end'])}", flush=True)
         if args.guest_halt_poll_ns is not None:
             set_halt_poll_ns(machine_halt_poll)
     medians = {k: median_result(v) for k, v in results.items()}
@@ -237,6 +249,8 @@ def main(argv):
                 targets=[t.describe() for t in ts], elapsed_s=time.time() - started, workdir=workdir,
                 long_runtime=args.long_runtime, kernel=os.uname().release,
                 load=f"{load_start} at start, {loadavg()} at end", argv=" ".join(argv),
+                floor=("; ".join(f"{k}: {floor.describe(v)}" for k, v in floors.items()) if floors
+                       else floor_note),
                 halt_poll=("no cpuidle haltpoll driver" if machine_halt_poll is None
                            else f"{halt_poll_ns() if args.guest_halt_poll_ns is None else args.guest_halt_poll_ns} ns"
                            + ("" if args.guest_halt_poll_ns is None

@@ -27,6 +27,8 @@ def write(base, meta, wls, names, medians, long_results):
               f"- Guest halt polling (cpuidle haltpoll `guest_halt_poll_ns`): {meta.get('halt_poll', 'not recorded')}; "
               "at 0 an idle vCPU halts at once, and waking it costs a hypervisor round trip on each side of every "
               "loopback request",
+              f"- QD1 floor (bench/floor: C server and client, 48 B + 4 KiB request, 48 B answer, no iSCSI; "
+              f"the plain shape and tgtd's hand-off shape): {meta.get('floor', 'not recorded')}",
               f"- Region {meta['size_mib']} MiB, {meta['runtime']} s per run, {meta['rounds']} round(s), "
               f"targets alternate; values are medians over rounds; the region was written once (128 KiB "
               f"sequential) before the runs so reads hit written blocks",
