@@ -43,7 +43,7 @@ static void *worker(void *unused) {
     pending = 0;
     pthread_mutex_unlock(&lock);
     uint64_t one = 1;
-    if (write(done_fd, &one, sizeof one) != sizeof one) return NULL;
+    if (write(done_fd, &one, sizeof one) != sizeof one) { perror("eventfd write"); exit(1); }
   }
 }
 static void hand_off(void) {

@@ -207,6 +207,7 @@ def main(argv):
             sys.exit(f"--guest-halt-poll-ns: {HALT_POLL} is missing (no cpuidle haltpoll driver)")
         set_halt_poll_ns(args.guest_halt_poll_ns)
     floors = {}
+    completed = False
     floor_binary, floor_note = floor.build(root, workdir) if args.floor_seconds > 0 else (None, "not measured")
     try:
         if floor_binary:
@@ -231,11 +232,12 @@ def main(argv):
         if args.scenario == "disk":
             for t in ts:
                 long_results[t.name] = long_run(t, args, ctx)
+        completed = True
     finally:
         for t in ts:
             t.stop()
         shutil.rmtree(shm_dir, ignore_errors=True)
-        if floor_binary and "start" in floors:
+        if completed and floor_binary:
             # With the targets stopped and the halt polling setting of the run still in place.
             floors["end"] = floor.measure(floor_binary, args.floor_seconds)
             print(f"QD1 floor at end: {floor.describe(floors['end'])}", flush=True)
