@@ -63,19 +63,36 @@ public final class AdminServer implements AutoCloseable {
      */
     public static AdminServer start(Path socketPath, AdminHandler handler) throws IOException {
         removeStaleSocket(socketPath);
+        // Bound, listening and 0600 under a temporary name first, then linked to the real name: bind creates
+        // the file before listen, so a client that connects as soon as the file appears (a script, a test)
+        // could be refused. A hard link (unlike a rename) fails if another server took the name meanwhile.
+        Path bindPath = socketPath.resolveSibling(socketPath.getFileName() + ".new");
+        Files.deleteIfExists(bindPath);
         ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
-            channel.bind(UnixDomainSocketAddress.of(socketPath));
-            // The data directory is 0700 when we create it, so the window before chmod is closed there.
-            Files.setPosixFilePermissions(socketPath, PosixFilePermissions.fromString("rw-------"));
+            channel.bind(UnixDomainSocketAddress.of(bindPath));
+            Files.setPosixFilePermissions(bindPath, PosixFilePermissions.fromString("rw-------"));
+            linkOrRename(bindPath, socketPath);
         } catch (IOException | RuntimeException e) {
             channel.close();
-            Files.deleteIfExists(socketPath);
             throw e;
+        } finally {
+            Files.deleteIfExists(bindPath);
         }
         AdminServer server = new AdminServer(socketPath, handler, channel);
         server.acceptThread.start();
         return server;
+    }
+
+    /** A file system without hard links gets a rename (which would replace a name taken meanwhile). */
+    private static void linkOrRename(Path from, Path to) throws IOException {
+        try {
+            Files.createLink(to, from);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            throw new IOException("admin socket " + to + " appeared while this server was binding", e);
+        } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
+            Files.move(from, to, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
     }
 
     private static void removeStaleSocket(Path socketPath) throws IOException {

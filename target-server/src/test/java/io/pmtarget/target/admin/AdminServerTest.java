@@ -46,6 +46,7 @@ class AdminServerTest {
         try (AdminServer server = AdminServer.start(socket, AdminServerTest::echo)) {
             assertEquals(socket, server.socketPath());
             assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(socket));
+            assertFalse(Files.exists(dir.resolve("a.sock.new")), "temporary bind name left behind");
             AdminResponse response = AdminClient.request(socket, "status  v0 x");
             assertTrue(response.ok());
             assertEquals(Map.of("command", "status", "args", "v0,x", "multi", "a b"), response.fields());
