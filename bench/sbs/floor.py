@@ -4,9 +4,9 @@ state (vCPU wake-ups), and a ratio is only readable next to the floor of the sam
 import os
 import re
 import shutil
-import socket
 import subprocess
-import time
+
+from . import procs
 
 SHAPES = ("server", "handoff")  # plain floor; tgtd's shape (see floor.c)
 
@@ -24,20 +24,14 @@ def build(root, workdir):
     return binary, None
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def run_shape(binary, shape, seconds):
     """One server/client pair; returns (ops per second, server CPU µs per op) or raises RuntimeError."""
-    port = free_port()
+    port = procs.free_port(3370, ())
     server = subprocess.Popen([binary, shape, str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True)
     try:
-        # It serves exactly one connection, so no probe: give it the time floor.sh gives it to listen.
-        time.sleep(0.3)
+        # It serves exactly one connection: wait for its listening socket in /proc, never by connecting.
+        procs.wait_listening(port, server, 10, f"floor {shape} server")
         client = subprocess.run([binary, "client", str(port), str(seconds)], capture_output=True, text=True,
                                 timeout=seconds + 30)
         out, _ = server.communicate(timeout=30)
