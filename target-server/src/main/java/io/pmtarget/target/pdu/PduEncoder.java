@@ -11,8 +11,8 @@ import java.util.zip.CRC32C;
  * Writes {@link Pdu}s as bytes (RFC 7143 section 11.1): BHS, AHS, header digest, data segment,
  * zero padding to 4 bytes, data digest. Buffers come from the channel's (pooled, direct)
  * allocator. A data segment of at least {@link #COPY_THRESHOLD_BYTES} is not copied: it goes out
- * as a component of a composite buffer next to the header, so Data-In payloads reach the socket as
- * gathering writes of the logical unit's own buffers.
+ * right after the header as its own buffer (see {@link #encode}), so Data-In payloads reach the
+ * socket as gathering writes of the logical unit's own buffers.
  *
  * <p>{@link #setDigests} applies to PDUs written after the call; call it on the event loop right
  * after writing the final Login Response (RFC 7143 section 13.1).
@@ -44,19 +44,22 @@ public final class PduEncoder extends ChannelOutboundHandlerAdapter {
             ctx.write(msg, promise);
             return;
         }
-        ByteBuf encoded;
         try {
-            encoded = encode(ctx, pdu);
+            encode(ctx, pdu, promise);
         } catch (RuntimeException e) {
             promise.setFailure(e);
-            return;
         } finally {
             pdu.release();
         }
-        ctx.write(encoded, promise);
     }
 
-    private ByteBuf encode(ChannelHandlerContext ctx, Pdu pdu) {
+    /**
+     * Writes the PDU as one buffer, or, for a large data segment, as header, the data itself and
+     * the trailer. With a void promise (the full feature phase) those go out as separate messages:
+     * Netty's epoll transport then gathers them into one writev from their addresses. Any other
+     * promise gets one composite buffer, so that it completes once, when the whole PDU is written.
+     */
+    private void encode(ChannelHandlerContext ctx, Pdu pdu, ChannelPromise promise) {
         ByteBuf data = pdu.data();
         int dataBytes = data.readableBytes();
         if (dataBytes != pdu.dataSegmentLengthBytes()) {
@@ -83,22 +86,34 @@ public final class PduEncoder extends ChannelOutboundHandlerAdapter {
                 first.writeIntLE(dataDigestValue);
             }
             assert first.readableBytes() == firstBytes;
-            return first;
+            ctx.write(first, promise);
+            return;
         }
         int trailerBytes = padBytes + dataDigestBytes;
-        CompositeByteBuf composite = ctx.alloc().compositeDirectBuffer(3);
-        composite.addComponent(true, first);
-        composite.addComponent(true, data.retainedSlice());
+        ByteBuf trailer = null;
         if (trailerBytes > 0) {
-            ByteBuf trailer = ctx.alloc().directBuffer(trailerBytes, trailerBytes);
+            trailer = ctx.alloc().directBuffer(trailerBytes, trailerBytes);
             trailer.writeBytes(ZERO_PAD, 0, padBytes);
             if (dataDigestBytes > 0) {
                 trailer.writeIntLE(dataDigestValue);
             }
+        }
+        if (promise.isVoid()) {
+            ctx.write(first, promise);
+            ctx.write(data.retainedSlice(), promise);
+            if (trailer != null) {
+                ctx.write(trailer, promise);
+            }
+            return;
+        }
+        CompositeByteBuf composite = ctx.alloc().compositeDirectBuffer(3);
+        composite.addComponent(true, first);
+        composite.addComponent(true, data.retainedSlice());
+        if (trailer != null) {
             composite.addComponent(true, trailer);
         }
         assert composite.readableBytes() == headerBytes + headerDigestBytes + dataBytes + trailerBytes;
-        return composite;
+        ctx.write(composite, promise);
     }
 
     /** RFC 7143 section 11.1: the data digest covers the data segment and its padding. */

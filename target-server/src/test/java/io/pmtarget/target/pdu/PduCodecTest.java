@@ -281,6 +281,38 @@ class PduCodecTest {
     }
 
     @Test
+    void largeDataSegmentWithVoidPromiseGoesOutAsHeaderPayloadAndTrailer() {
+        ByteBuf payload = io.netty.buffer.PooledByteBufAllocator.DEFAULT.directBuffer(4096);
+        payload.writeBytes(new byte[4093]);
+        Pdu pdu = Pdu.create(Opcode.SCSI_DATA_IN).finalFlag(true).itt(78).data(payload);
+        PduEncoder encoder = new PduEncoder();
+        encoder.setDigests(true, true);
+        EmbeddedChannel channel = new EmbeddedChannel(encoder);
+        channel.write(pdu, channel.voidPromise());
+        channel.flush();
+        ByteBuf header = channel.readOutbound();
+        ByteBuf data = channel.readOutbound();
+        ByteBuf trailer = channel.readOutbound();
+        assertNull(channel.readOutbound());
+        assertEquals(48 + 4, header.readableBytes());
+        assertEquals(Crc32cDigest.of(header, 0, 48), header.getIntLE(48));
+        assertEquals(78, header.getInt(16)); // ITT
+        assertEquals(4093, data.readableBytes());
+        assertEquals(3 + 4, trailer.readableBytes());
+        ByteBuf padded = Unpooled.buffer().writeBytes(data, data.readerIndex(), 4093).writeZero(3);
+        assertEquals(Crc32cDigest.of(padded, 0, 4096), trailer.getIntLE(3));
+        assertEquals(0, trailer.getMedium(0));
+        padded.release();
+        payload.setByte(0, 0x5a); // the payload is shared, not copied
+        assertEquals(0x5a, data.getByte(data.readerIndex()));
+        header.release();
+        trailer.release();
+        data.release();
+        assertEquals(0, payload.refCnt());
+        assertFalse(channel.finishAndReleaseAll());
+    }
+
+    @Test
     void loginFieldsRoundTrip() {
         Pdu login = Pdu.create(Opcode.LOGIN_RESPONSE).transitFlag(true).currentStage(1).nextStage(3)
                 .versionMax(0).versionMinOrActive(0).isid(0x23d000000001L).tsih(0x1234).itt(5)
