@@ -206,18 +206,21 @@ public class CommandPathBenchmark {
             if (end - index < BHS_BYTES) {
                 throw new IllegalStateException("a PDU header split across buffers: the walk assumes it is not");
             }
-            countStatus(buffer.slice(index, BHS_BYTES));
+            countStatus(buffer, index);
             int dataBytes = buffer.getUnsignedMedium(index + 5);
             segmentBytesLeft = (dataBytes + 3) & ~3;
             index += BHS_BYTES;
         }
     }
 
-    /** A SCSI Response, or a Data-In with the S bit: byte 3 is the status. R2Ts etc. count as other. */
-    private void countStatus(ByteBuf response) {
-        int opcode = response.getByte(0) & 0x3F;
-        boolean statusDataIn = opcode == 0x25 && (response.getByte(1) & 0x01) != 0;
-        if ((opcode == 0x21 || statusDataIn) && response.getByte(3) == STATUS_GOOD) {
+    /**
+     * The header at {@code bhs}: a SCSI Response, or a Data-In with the S bit, has its status in byte 3. R2Ts
+     * etc. count as other.
+     */
+    private void countStatus(ByteBuf buffer, int bhs) {
+        int opcode = buffer.getByte(bhs) & 0x3F;
+        boolean statusDataIn = opcode == 0x25 && (buffer.getByte(bhs + 1) & 0x01) != 0;
+        if ((opcode == 0x21 || statusDataIn) && buffer.getByte(bhs + 3) == STATUS_GOOD) {
             goodResponses++;
         } else {
             otherResponses++;
